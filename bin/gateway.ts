@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * The CDK app: load and validate config -> stateful and stateless stacks -> compliance packs -> tags.
+ * Synth needs no AWS account: stacks stay account-agnostic unless `gateway.account` pins one.
+ */
+import { App, Aspects, Tags } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
+import { loadGatewayConfig } from '../lib/config';
+import { AuditDataStack } from '../lib/stacks/audit-data-stack';
+import { GatewayStack } from '../lib/stacks/gateway-stack';
+
+const app = new App();
+const config = loadGatewayConfig(app.node);
+const env = { region: config.region, account: config.account };
+
+const auditData = new AuditDataStack(app, `${config.stackNamePrefix}-AuditData`, {
+  env,
+  config,
+  description: 'claude-compliance-gateway: keys, Object-Locked audit bucket, CloudTrail, Bedrock logging, Athena',
+});
+
+new GatewayStack(app, `${config.stackNamePrefix}-Gateway`, {
+  env,
+  config,
+  auditKey: auditData.auditKey,
+  reidentificationKey: auditData.reidentificationKey,
+  auditBucket: auditData.auditBucket,
+  tokenSecret: auditData.tokenSecret,
+  athenaResultsBucket: auditData.athenaResultsBucket,
+  athenaWorkgroupName: auditData.athenaWorkgroupName,
+  glueDatabaseName: auditData.glueDatabaseName,
+  description: 'claude-compliance-gateway: VPC, API, authorizer, proxy and audit functions, alarms',
+});
+
+// Synth fails on any unacknowledged finding: each acknowledgment sits next to its resource with its reason.
+Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+Aspects.of(app).add(new HIPAASecurityChecks({ verbose: true }));
+Aspects.of(app).add(new NIST80053R5Checks({ verbose: true }));
+
+Tags.of(app).add('Project', 'claude-compliance-gateway');
+Tags.of(app).add('Environment', config.environment);

@@ -1,0 +1,318 @@
+/**
+ * The auditor CLI (`npm run audit -- <command>`, or the `gateway-audit` bin): list the named queries, run one in
+ * Athena or locally in DuckDB, and re-identify a token from a record's envelope. All I/O and clients are
+ * injected, and the function returns an exit code instead of exiting, so every path is testable.
+ *
+ * Exit codes: 0 success, 1 the operation failed, 2 bad usage (unknown query, bad date, missing flag),
+ * 3 the caller's credentials may not decrypt with the re-identification key.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { validateAuditRecord } from '../shared/audit/record';
+import { ENV } from '../shared/env';
+import { open } from '../shared/pii/envelope';
+import type { KeyDecryptor, QueryRunner } from '../shared/ports';
+import {
+  addDays,
+  defaultRange,
+  findQuery,
+  formatDay,
+  InvalidQueryParameterError,
+  MissingQueryParameterError,
+  NAMED_QUERIES,
+  parseDay,
+  renderQuery,
+  UnknownQueryError,
+  validateQueryParameters,
+} from '../shared/queries';
+import { formatRows, OUTPUT_FORMATS, type OutputFormat } from './format';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, accessDenied: 3 } as const;
+
+/** Defaults matching `athenaWorkgroupNameFor` / `glueDatabaseNameFor` with the default stack prefix. */
+export const DEFAULT_WORKGROUP = 'ClaudeGateway-compliance';
+export const DEFAULT_DATABASE = 'claude_gateway_audit';
+/**
+ * The dev server's local master key for a local audit folder: `npm run dev` keeps its state in `.gateway/`
+ * (`master.key`) and the records in `.gateway/audit/`, so the key sits next to the folder. Override: --key-file.
+ */
+export function localKeyFile(localAuditDir: string): string {
+  return join(localAuditDir, '..', 'master.key');
+}
+
+/** Environment variables the CLI reads as fallbacks for flags. */
+export const CLI_ENV = {
+  workgroup: ENV.athenaWorkgroup,
+  database: ENV.glueDatabase,
+  gatewayRoleArn: ENV.gatewayRoleArn,
+  auditBucket: ENV.auditBucket,
+} as const;
+
+export interface CliDeps {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly now: () => Date;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Athena runner for a workgroup and database. */
+  readonly athenaRunner: (options: { workgroup: string; database: string }) => QueryRunner;
+  /** DuckDB runner over a local audit folder. */
+  readonly localRunner: (dir: string) => Promise<QueryRunner & { close(): void }>;
+  /** Reads an object's text from S3. */
+  readonly readS3Object: (bucket: string, key: string) => Promise<string>;
+  /** KMS decryptor pinned to the envelope's key. */
+  readonly kmsDecryptor: (keyId: string) => KeyDecryptor;
+  /** Local decryptor over the dev server's master key file. */
+  readonly localDecryptor: (keyFile: string) => KeyDecryptor;
+}
+
+/** A usage error: printed with a hint, exit code 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const USAGE = `Usage: gateway-audit <command>
+
+Commands:
+  queries                         List the named compliance queries.
+  run <name> [options]            Run a named query (Athena, or DuckDB with --local).
+      --from YYYY-MM-DD           First day, UTC (default: 6 days before --to).
+      --to YYYY-MM-DD             Last day, UTC (default: today).
+      --tenant ID                 Only this tenant.
+      --format table|csv|json     Output format (default: table).
+      --local DIR                 Query a local audit folder (e.g. .gateway/audit) with DuckDB.
+      --workgroup NAME            Athena workgroup (default: $${CLI_ENV.workgroup} or ${DEFAULT_WORKGROUP}).
+      --database NAME             Glue database (default: $${CLI_ENV.database} or ${DEFAULT_DATABASE}).
+      --gateway-role-arn ARN      The gateway's IAM role (shadow-bedrock-usage, reconciliation;
+                                  default: $${CLI_ENV.gatewayRoleArn}).
+  reidentify <token> --record <s3://bucket/key | key | path> [--local DIR] [--bucket NAME] [--key-file FILE]
+                                  Print the original value behind <token> from the record's envelope
+                                  (KMS Decrypt with your credentials; with --local the dev server's key,
+                                  default DIR/../master.key). Bucket default: $${CLI_ENV.auditBucket}.
+`;
+
+function isAccessDenied(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth += 1) {
+    const { name, Code } = current as { name?: unknown; Code?: unknown };
+    if (
+      (typeof name === 'string' && /AccessDenied/i.test(name)) ||
+      (typeof Code === 'string' && /AccessDenied/i.test(Code))
+    ) {
+      return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function message(error: unknown): string {
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+    return (error as { message: string }).message;
+  }
+  return String(error);
+}
+
+function listQueries(deps: CliDeps): number {
+  const width = Math.max(...NAMED_QUERIES.map((query) => query.name.length));
+  for (const query of NAMED_QUERIES) deps.stdout(`${query.name.padEnd(width)}  ${query.description}\n`);
+  return EXIT.ok;
+}
+
+async function runQuery(args: readonly string[], deps: CliDeps): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      tenant: { type: 'string' },
+      format: { type: 'string' },
+      local: { type: 'string' },
+      workgroup: { type: 'string' },
+      database: { type: 'string' },
+      'gateway-role-arn': { type: 'string' },
+    },
+  });
+  const [name, ...extra] = positionals;
+  if (name === undefined) throw new UsageError('run needs a query name; see "gateway-audit queries"');
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const query = findQuery(name);
+  const format = (values.format ?? 'table') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) {
+    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')} (got "${values.format}")`);
+  }
+  const now = deps.now();
+  const to = values.to ?? defaultRange(now).to;
+  const from = values.from ?? addDays(formatDay(parseDay(to, 'to')), -6);
+  const gatewayRoleArn = values['gateway-role-arn'] ?? deps.env[CLI_ENV.gatewayRoleArn];
+  const params = validateQueryParameters(
+    {
+      from,
+      to,
+      ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
+      ...(gatewayRoleArn ? { gatewayRoleArn } : {}),
+    },
+    now,
+  );
+
+  if (values.local !== undefined) {
+    if (!existsSync(values.local)) throw new UsageError(`--local folder ${values.local} does not exist`);
+    const runner = await deps.localRunner(values.local);
+    try {
+      const rows = await runner.run(renderQuery(query, 'duckdb', params));
+      deps.stdout(formatRows(format, query.columns, rows));
+    } finally {
+      runner.close();
+    }
+    return EXIT.ok;
+  }
+
+  const workgroup = values.workgroup ?? deps.env[CLI_ENV.workgroup] ?? DEFAULT_WORKGROUP;
+  const database = values.database ?? deps.env[CLI_ENV.database] ?? DEFAULT_DATABASE;
+  const sql = renderQuery(query, 'athena', params);
+  const started = deps.now().getTime();
+  let last = '';
+  const rows = await deps.athenaRunner({ workgroup, database }).run(sql, {
+    onProgress: (state) => {
+      if (state === last) return;
+      last = state;
+      const seconds = ((deps.now().getTime() - started) / 1000).toFixed(1);
+      deps.stderr(`athena ${workgroup}: ${state} (${seconds} s)\n`);
+    },
+  });
+  deps.stdout(formatRows(format, query.columns, rows));
+  return EXIT.ok;
+}
+
+async function readRecordText(
+  location: string,
+  local: string | undefined,
+  bucketFlag: string | undefined,
+  deps: CliDeps,
+): Promise<string> {
+  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
+  if (s3?.[1] && s3[2]) return deps.readS3Object(s3[1], s3[2]);
+  if (local !== undefined) {
+    const path = isAbsolute(location) || existsSync(location) ? location : join(local, location);
+    if (!existsSync(path)) throw new UsageError(`record ${path} does not exist`);
+    return readFileSync(path, 'utf8');
+  }
+  if (existsSync(location)) return readFileSync(location, 'utf8');
+  const bucket = bucketFlag ?? deps.env[CLI_ENV.auditBucket];
+  if (!bucket) {
+    throw new UsageError(
+      `--record ${location} is not a local file; give s3://bucket/key, --bucket or $${CLI_ENV.auditBucket}`,
+    );
+  }
+  return deps.readS3Object(bucket, location);
+}
+
+async function reidentify(args: readonly string[], deps: CliDeps): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      record: { type: 'string' },
+      local: { type: 'string' },
+      bucket: { type: 'string' },
+      'key-file': { type: 'string' },
+    },
+  });
+  const [token, ...extra] = positionals;
+  if (token === undefined || token.trim() === '') throw new UsageError('reidentify needs a token');
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  if (values.record === undefined) throw new UsageError('reidentify needs --record <s3-key-or-local-path>');
+
+  let text: string;
+  try {
+    text = await readRecordText(values.record, values.local, values.bucket, deps);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (isAccessDenied(error)) {
+      deps.stderr(`Access denied: your AWS credentials may not read the record ${values.record}.\n`);
+      return EXIT.accessDenied;
+    }
+    deps.stderr(`Could not read the record ${values.record}: ${message(error)}\n`);
+    return EXIT.failed;
+  }
+  let envelope: unknown;
+  try {
+    const record = validateAuditRecord(JSON.parse(text));
+    envelope = record.reid_envelope;
+  } catch (error) {
+    deps.stderr(`${values.record} is not a valid audit record: ${message(error)}\n`);
+    return EXIT.failed;
+  }
+  if (envelope === null || typeof envelope !== 'object') {
+    deps.stderr('This record has no re-identification envelope (no PII was replaced, or metadata-only mode).\n');
+    return EXIT.failed;
+  }
+  const keyId = (envelope as { key_id: string }).key_id;
+  const decryptor =
+    values.local !== undefined
+      ? deps.localDecryptor(values['key-file'] ?? localKeyFile(values.local))
+      : deps.kmsDecryptor(keyId);
+  let mapping: Map<string, string>;
+  try {
+    mapping = await open(envelope, decryptor);
+  } catch (error) {
+    if (isAccessDenied(error)) {
+      deps.stderr(
+        `Access denied: the caller's credentials may not decrypt with the re-identification key ${keyId}.\n` +
+          'Re-identification needs kms:Decrypt on that key, which only the principals named by the key owner hold.\n',
+      );
+      return EXIT.accessDenied;
+    }
+    deps.stderr(`The envelope could not be opened: ${message(error)}\n`);
+    return EXIT.failed;
+  }
+  const original = mapping.get(token);
+  if (original === undefined) {
+    deps.stderr(`Token ${token} does not occur in this record's envelope.\n`);
+    return EXIT.failed;
+  }
+  deps.stdout(`${original}\n`);
+  return EXIT.ok;
+}
+
+/** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
+export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'queries':
+        return listQueries(deps);
+      case 'run':
+        return await runQuery(rest, deps);
+      case 'reidentify':
+        return await reidentify(rest, deps);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        deps.stdout(USAGE);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    const usage =
+      error instanceof UsageError ||
+      error instanceof UnknownQueryError ||
+      error instanceof InvalidQueryParameterError ||
+      error instanceof MissingQueryParameterError ||
+      // parseArgs errors carry a code; checked by code alone because `instanceof` fails across realms.
+      (typeof error === 'object' &&
+        error !== null &&
+        String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'));
+    if (usage) {
+      deps.stderr(`error: ${message(error)}\nRun "gateway-audit help" for usage.\n`);
+      return EXIT.usage;
+    }
+    deps.stderr(`error: ${message(error)}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * Local host for the request path (`npm run dev`, the e2e tests and the bench): node:http on 127.0.0.1 serving the
+ * exact production handler, with in-process authentication (the same TenantKeyDirectory the authorizer uses), the
+ * filesystem audit sink, a local data-key provider and the provider chosen by GATEWAY_UPSTREAM.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import type { CallerIdentity, GatewayRequest, ResponseWriter } from '../proxy/gateway-http';
+import {
+  DEFAULT_GATEWAY_LIMITS,
+  type GatewayHandlerDeps,
+  type GatewayLimits,
+  makeGatewayHandler,
+  type RetrySettings,
+} from '../proxy/handler';
+import { createAnthropicModelClient } from '../shared/adapters/anthropic-model-client';
+import { FsAuditDeadLetter, FsAuditSink } from '../shared/adapters/fs-audit-sink';
+import { LocalDataKeyProvider } from '../shared/adapters/local-data-key-provider';
+import { extractCredential, hashTenantKey, TenantKeyDirectory } from '../shared/auth/credentials';
+import { createTokenizer } from '../shared/pii';
+import { CATALOG_MODEL_IDS } from '../shared/policy/model-catalog';
+import { PolicyDocument } from '../shared/policy/policy-document';
+import {
+  type Provider,
+  type TenantConfig,
+  type TenantConfigInput,
+  tenantConfigSchema,
+} from '../shared/policy/tenant-config';
+import type { AuditDeadLetter, AuditSink, ModelClient } from '../shared/ports';
+
+export const LOCAL_TENANT_ID = 'local-dev';
+export const DEFAULT_LOCAL_KEY = 'local-dev-key';
+const ANTHROPIC_PUBLIC_API = 'https://api.anthropic.com';
+
+/** The local tenant: the whole default catalog (aliases opus/sonnet/haiku and every pinned id), mode `audit`. */
+export function localTenant(provider: Provider): TenantConfig {
+  const models: Record<string, string> = {
+    opus: 'claude-opus-4-6',
+    sonnet: 'claude-sonnet-4-6',
+    haiku: 'claude-haiku-4-5-20251001',
+  };
+  for (const id of CATALOG_MODEL_IDS) models[id] = id;
+  return tenantConfigSchema.parse({
+    id: LOCAL_TENANT_ID,
+    displayName: 'Local development',
+    provider,
+    models,
+    residency: { anthropicInferenceGeo: ['global', 'us'], bedrockRoutingScopes: ['global', 'apac'] },
+    redaction: { mode: 'audit' },
+    dataClassifications: { allowed: ['PUBLIC', 'INTERNAL', 'CONFIDENTIAL'], default: 'INTERNAL' },
+  } satisfies TenantConfigInput);
+}
+
+/** Options for {@link startDevServer}; everything has a local default. */
+export interface DevServerOptions {
+  /** @default 8787 (0 picks a free port) */
+  readonly port?: number;
+  /** @default 127.0.0.1 */
+  readonly host?: string;
+  /** Folder for `.gateway` state (master key, token secret). @default `.gateway` */
+  readonly stateDir?: string;
+  /** @default `<stateDir>/audit` */
+  readonly auditDir?: string;
+  /** @default anthropic */
+  readonly upstream?: Provider;
+  readonly anthropicBaseUrl?: string;
+  readonly anthropicApiKey?: string;
+  /** Key of the local tenant. @default local-dev-key */
+  readonly localKey?: string;
+  /** HMAC secret for PII tokens; otherwise read or created (0600) at `<stateDir>/token-secret`. */
+  readonly tokenSecret?: Uint8Array;
+  /** Extra tenants with their keys (tests), besides `local-dev`. */
+  readonly tenants?: ReadonlyArray<{ readonly key: string; readonly config: TenantConfigInput }>;
+  /** Replace the filesystem sink (tests: a failing sink). */
+  readonly auditSink?: AuditSink;
+  readonly deadLetter?: AuditDeadLetter;
+  /** Replace the model client (tests). */
+  readonly modelClient?: (provider: Provider) => ModelClient | Promise<ModelClient>;
+  readonly retry?: Partial<RetrySettings>;
+  readonly limits?: Partial<GatewayLimits>;
+  /** @default INFO */
+  readonly logLevel?: LogLevel;
+  /** Region of the Bedrock runtime when the upstream is `bedrock`. @default ap-south-1 */
+  readonly awsRegion?: string;
+}
+
+export interface DevServer {
+  readonly url: string;
+  readonly auditDir: string;
+  close(): Promise<void>;
+}
+
+function readOrCreateSecret(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const secret = randomBytes(32);
+  try {
+    writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(path);
+    throw error;
+  }
+}
+
+/** Bedrock locally: lazy-loaded (with its SDK) only when GATEWAY_UPSTREAM=bedrock; credentials from the AWS chain. */
+async function loadBedrockClient(region: string): Promise<ModelClient> {
+  const [{ BedrockModelClient }, { BedrockRuntimeClient }] = await Promise.all([
+    import('../shared/adapters/bedrock-model-client'),
+    import('@aws-sdk/client-bedrock-runtime'),
+  ]);
+  return new BedrockModelClient({ client: new BedrockRuntimeClient({ region }) });
+}
+
+function headersOf(req: IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+/** Reads the body, keeping at most `limit + 1` bytes so an oversized body is refused (413) without buffering it. */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (size > limit) return;
+      const room = limit + 1 - size;
+      const kept = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
+      chunks.push(kept);
+      size += kept.byteLength;
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** ResponseWriter over a node:http response, with disconnect detection. */
+export function responseWriterFor(res: ServerResponse): ResponseWriter {
+  let closed = false;
+  let onDisconnect: () => void = () => undefined;
+  const disconnected = new Promise<void>((resolve) => {
+    onDisconnect = resolve;
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) {
+      closed = true;
+      onDisconnect();
+    }
+  });
+  // Writes made in the same turn of the event loop (several SSE events parsed from one upstream chunk) leave in
+  // one syscall: cork on the first write, uncork on the next turn. Adds no waiting beyond the current turn.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    res.uncork();
+  };
+  return {
+    start: (status, headers) => {
+      res.writeHead(status, headers);
+    },
+    write: (chunk) => {
+      if (closed) return;
+      if (!corked) {
+        corked = true;
+        res.cork();
+        setImmediate(uncork);
+      }
+      res.write(chunk);
+    },
+    end: () => {
+      if (!closed) res.end();
+    },
+    get closed() {
+      return closed || res.destroyed;
+    },
+    disconnected,
+  };
+}
+
+/** Starts the local gateway; resolves once it listens. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const stateDir = options.stateDir ?? '.gateway';
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const auditDir = options.auditDir ?? join(stateDir, 'audit');
+  const provider = options.upstream ?? 'anthropic';
+  const logger = new Logger({ serviceName: 'claude-gateway-local', logLevel: options.logLevel ?? 'INFO' });
+
+  const tenants: TenantConfig[] = [localTenant(provider)];
+  const keyEntries = [
+    {
+      tenantId: LOCAL_TENANT_ID,
+      keyId: `${LOCAL_TENANT_ID}/local-key`,
+      keySha256: hashTenantKey(options.localKey ?? DEFAULT_LOCAL_KEY),
+    },
+  ];
+  for (const [index, extra] of (options.tenants ?? []).entries()) {
+    const config = tenantConfigSchema.parse(extra.config);
+    tenants.push(config);
+    keyEntries.push({
+      tenantId: config.id,
+      keyId: `${config.id}/key-${index + 1}`,
+      keySha256: hashTenantKey(extra.key),
+    });
+  }
+  const policy = new PolicyDocument(tenants);
+  const directory = new TenantKeyDirectory(keyEntries);
+  const secret = options.tokenSecret ?? readOrCreateSecret(join(stateDir, 'token-secret'));
+  const dataKeys = LocalDataKeyProvider.fromFile(join(stateDir, 'master.key'));
+
+  const modelClient =
+    options.modelClient ??
+    ((which: Provider): ModelClient | Promise<ModelClient> => {
+      if (which === 'bedrock') return loadBedrockClient(options.awsRegion ?? 'ap-south-1');
+      return createAnthropicModelClient({
+        apiKey: options.anthropicApiKey ?? '',
+        baseURL: options.anthropicBaseUrl ?? ANTHROPIC_PUBLIC_API,
+      });
+    });
+  if (!options.modelClient && provider === 'bedrock') {
+    // Fail at startup, clearly, rather than on the first request.
+    await Promise.resolve(modelClient('bedrock')).catch((error: unknown) => {
+      throw new Error(`GATEWAY_UPSTREAM=bedrock but the Bedrock adapter could not be loaded: ${String(error)}`);
+    });
+  }
+
+  const deps: GatewayHandlerDeps = {
+    tenantPolicy: (id) => policy.tenant(id),
+    modelClient,
+    auditSink: options.auditSink ?? new FsAuditSink(auditDir),
+    deadLetter: options.deadLetter ?? new FsAuditDeadLetter(auditDir),
+    tokenizerFor: (tenantId) => createTokenizer({ secret, tenantId }),
+    dataKeyProvider: dataKeys,
+    logger,
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+  };
+  const handler = makeGatewayHandler(deps);
+  const maxBody = options.limits?.maxBodyBytes ?? DEFAULT_GATEWAY_LIMITS.maxBodyBytes;
+
+  const server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
+    void (async () => {
+      const writer = responseWriterFor(res);
+      try {
+        const headers = headersOf(req);
+        const credential = extractCredential(headers);
+        const identity: CallerIdentity | null = credential ? directory.verify(credential.value) : null;
+        const body = await readBody(req, maxBody);
+        const request: GatewayRequest = {
+          method: req.method ?? 'GET',
+          path: (req.url ?? '/').split('?')[0] ?? '/',
+          headers,
+          body,
+          identity,
+        };
+        await handler(request, writer);
+      } catch (error) {
+        logger.error('local host failure', { failure: error instanceof Error ? error.name : 'unknown' });
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'local host failure' } }));
+        } else res.end();
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.address}:${address.port}`,
+    auditDir,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

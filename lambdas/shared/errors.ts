@@ -1,0 +1,104 @@
+/**
+ * The gateway's named errors, each mapped once to Anthropic's error type and HTTP status, so every refusal a
+ * client sees has Anthropic's shape: `{"type":"error","error":{"type","message"},"request_id"}`.
+ * Messages are written for the client: they never contain secrets, prompt text or PII.
+ */
+
+export type AnthropicErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'request_too_large'
+  | 'rate_limit_error'
+  | 'api_error'
+  | 'overloaded_error';
+
+/** Base class: `type` and `status` are fixed per subclass. */
+export abstract class GatewayError extends Error {
+  abstract readonly type: AnthropicErrorType;
+  abstract readonly status: number;
+}
+
+export class InvalidRequestError extends GatewayError {
+  readonly type = 'invalid_request_error';
+  readonly status = 400;
+  override readonly name = 'InvalidRequestError';
+}
+
+export class AuthenticationError extends GatewayError {
+  readonly type = 'authentication_error';
+  readonly status = 401;
+  override readonly name = 'AuthenticationError';
+}
+
+/** A policy refusal. `reason` is a short machine-readable code recorded in the `denied` audit record. */
+export class PermissionError extends GatewayError {
+  readonly type = 'permission_error';
+  readonly status = 403;
+  override readonly name = 'PermissionError';
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends GatewayError {
+  readonly type = 'not_found_error';
+  readonly status = 404;
+  override readonly name = 'NotFoundError';
+}
+
+export class RequestTooLargeError extends GatewayError {
+  readonly type = 'request_too_large';
+  readonly status = 413;
+  override readonly name = 'RequestTooLargeError';
+}
+
+export class RateLimitError extends GatewayError {
+  readonly type = 'rate_limit_error';
+  readonly status = 429;
+  override readonly name = 'RateLimitError';
+}
+
+export class ApiError extends GatewayError {
+  readonly type = 'api_error';
+  readonly status = 500;
+  override readonly name = 'ApiError';
+}
+
+/** The audit store or another dependency the gateway must not proceed without is unavailable (fail closed). */
+export class ServiceUnavailableError extends GatewayError {
+  readonly type = 'api_error';
+  readonly status = 503;
+  override readonly name = 'ServiceUnavailableError';
+}
+
+export class OverloadedError extends GatewayError {
+  readonly type = 'overloaded_error';
+  readonly status = 529;
+  override readonly name = 'OverloadedError';
+}
+
+/** Anthropic's error response body. */
+export interface AnthropicErrorBody {
+  readonly type: 'error';
+  readonly error: { readonly type: AnthropicErrorType; readonly message: string };
+  readonly request_id: string;
+}
+
+/**
+ * Maps anything thrown to a GatewayError. Unknown errors become a 500 with a generic message: their text may
+ * hold internals or user data, so it is never echoed to the client.
+ */
+export function asGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new ApiError('The gateway hit an internal error; the request was not completed.');
+}
+
+/** The JSON body for an error response. */
+export function errorBody(error: GatewayError, requestId: string): AnthropicErrorBody {
+  return { type: 'error', error: { type: error.type, message: error.message }, request_id: requestId };
+}

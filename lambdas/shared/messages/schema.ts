@@ -1,0 +1,176 @@
+/**
+ * The Anthropic Messages request as the gateway accepts it. Validation is structural (what the gateway needs to
+ * reason about: model, content blocks, tools, sizes); it never narrows what Anthropic accepts, so unknown block
+ * types and unknown top-level fields pass through unchanged. Unknown top-level fields are recorded as features
+ * (`param:<name>`) and make a request not ZDR-eligible, because the gateway cannot vouch for what it does not know.
+ */
+import { z } from 'zod';
+
+const cacheControl = z.object({ type: z.string() }).loose().nullish();
+
+export const textBlockSchema = z
+  .object({ type: z.literal('text'), text: z.string(), cache_control: cacheControl })
+  .loose();
+
+const fileSource = z.object({ type: z.literal('file'), file_id: z.string().min(1) }).loose();
+
+export const imageBlockSchema = z
+  .object({
+    type: z.literal('image'),
+    source: z.union([
+      z.object({ type: z.literal('base64'), media_type: z.string(), data: z.string() }).loose(),
+      z.object({ type: z.literal('url'), url: z.string().min(1) }).loose(),
+      fileSource,
+    ]),
+    cache_control: cacheControl,
+  })
+  .loose();
+
+export const documentBlockSchema = z
+  .object({
+    type: z.literal('document'),
+    source: z.union([
+      z.object({ type: z.literal('base64'), media_type: z.string(), data: z.string() }).loose(),
+      z.object({ type: z.literal('text'), media_type: z.string().optional(), data: z.string() }).loose(),
+      z.object({ type: z.literal('url'), url: z.string().min(1) }).loose(),
+      z.object({ type: z.literal('content'), content: z.union([z.string(), z.array(z.unknown())]) }).loose(),
+      fileSource,
+    ]),
+    cache_control: cacheControl,
+  })
+  .loose();
+
+export const toolUseBlockSchema = z
+  .object({ type: z.literal('tool_use'), id: z.string().min(1), name: z.string().min(1), input: z.unknown() })
+  .loose();
+
+const toolResultContent = z.union([
+  z.string(),
+  z.array(z.union([textBlockSchema, imageBlockSchema, documentBlockSchema, z.object({ type: z.string() }).loose()])),
+]);
+
+export const toolResultBlockSchema = z
+  .object({
+    type: z.literal('tool_result'),
+    tool_use_id: z.string().min(1),
+    content: toolResultContent.optional(),
+    is_error: z.boolean().optional(),
+  })
+  .loose();
+
+export const thinkingBlockSchema = z
+  .object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() })
+  .loose();
+export const redactedThinkingBlockSchema = z.object({ type: z.literal('redacted_thinking'), data: z.string() }).loose();
+
+const KNOWN_BLOCK_TYPES = new Set([
+  'text',
+  'image',
+  'document',
+  'tool_use',
+  'tool_result',
+  'thinking',
+  'redacted_thinking',
+]);
+
+/** Block types the gateway does not model (server tool results, search results, container uploads, future ones). */
+const otherBlockSchema = z
+  .object({
+    type: z
+      .string()
+      .min(1)
+      .refine((type) => !KNOWN_BLOCK_TYPES.has(type), 'malformed content block'),
+  })
+  .loose();
+
+export const contentBlockSchema = z.union([
+  textBlockSchema,
+  imageBlockSchema,
+  documentBlockSchema,
+  toolUseBlockSchema,
+  toolResultBlockSchema,
+  thinkingBlockSchema,
+  redactedThinkingBlockSchema,
+  otherBlockSchema,
+]);
+export type ContentBlock = z.infer<typeof contentBlockSchema>;
+
+export const messageParamSchema = z
+  .object({
+    role: z.enum(['user', 'assistant']),
+    content: z.union([z.string(), z.array(contentBlockSchema)]),
+  })
+  .strict();
+export type MessageParam = z.infer<typeof messageParamSchema>;
+
+/** Custom tools have `name` + `input_schema`; server tools have a versioned `type` such as `web_search_20250305`. */
+export const toolSchema = z.object({ name: z.string().min(1), type: z.string().optional() }).loose();
+
+const systemSchema = z.union([z.string(), z.array(textBlockSchema)]);
+
+/** Fields this schema knows; anything else at the top level is passed through and recorded as `param:<name>`. */
+export const KNOWN_MESSAGES_FIELDS = new Set([
+  'model',
+  'max_tokens',
+  'messages',
+  'system',
+  'tools',
+  'tool_choice',
+  'stream',
+  'temperature',
+  'top_p',
+  'top_k',
+  'stop_sequences',
+  'metadata',
+  'thinking',
+  'service_tier',
+  'inference_geo',
+  'container',
+  'mcp_servers',
+  'context_management',
+  'output_config',
+]);
+
+/** Size limits; exceeding them is a 4xx, never a crash. */
+export interface MessagesLimits {
+  /** Maximum body bytes (Anthropic and Bedrock accept 32/20 MB; the gateway uses 20 MB). */
+  readonly maxBodyBytes: number;
+  /** Maximum entries in `messages` (Anthropic's limit is 100,000). */
+  readonly maxMessages: number;
+}
+
+export const DEFAULT_MESSAGES_LIMITS: MessagesLimits = { maxBodyBytes: 20 * 1024 * 1024, maxMessages: 100_000 };
+
+const sharedShape = {
+  model: z.string().min(1).max(256),
+  messages: z.array(messageParamSchema).min(1),
+  system: systemSchema.optional(),
+  tools: z.array(toolSchema).optional(),
+  tool_choice: z.object({ type: z.string() }).loose().optional(),
+  thinking: z.object({ type: z.string() }).loose().optional(),
+  mcp_servers: z.array(z.object({ type: z.string().optional() }).loose()).optional(),
+  container: z.union([z.string(), z.object({}).loose()]).nullish(),
+};
+
+export const messagesRequestSchema = z
+  .object({
+    ...sharedShape,
+    max_tokens: z.number().int().positive(),
+    stream: z.boolean().optional(),
+    temperature: z.number().min(0).max(1).optional(),
+    top_p: z.number().min(0).max(1).optional(),
+    top_k: z.number().int().min(0).optional(),
+    stop_sequences: z.array(z.string()).optional(),
+    metadata: z
+      .object({ user_id: z.string().max(256).nullish() })
+      .loose()
+      .optional(),
+    service_tier: z.enum(['auto', 'standard_only']).optional(),
+    inference_geo: z.string().max(64).nullish(),
+  })
+  .loose();
+export type MessagesRequest = z.infer<typeof messagesRequestSchema>;
+
+/** `POST /v1/messages/count_tokens`: the same prompt fields, without generation settings. */
+export const countTokensRequestSchema = z.object(sharedShape).loose();
+export type CountTokensRequest = z.infer<typeof countTokensRequestSchema>;

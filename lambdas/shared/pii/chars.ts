@@ -1,0 +1,74 @@
+/**
+ * Character classes used by the scanner, written as code-unit comparisons because the scanner visits every
+ * character of every prompt and a regex or `\p{..}` test per character would dominate the cost.
+ */
+
+/** ASCII value (0–9) of a digit, counting Arabic-Indic, Extended Arabic-Indic and Devanagari digits; -1 otherwise. */
+export function digitValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code < 0x660) return -1;
+  if (code <= 0x669) return code - 0x660;
+  if (code >= 0x6f0 && code <= 0x6f9) return code - 0x6f0;
+  if (code >= 0x966 && code <= 0x96f) return code - 0x966;
+  return -1;
+}
+
+/** True for a digit in any supported script. */
+export function isDigit(code: number): boolean {
+  return digitValue(code) >= 0;
+}
+
+/** True for A–Z. */
+export function isUpper(code: number): boolean {
+  return code >= 0x41 && code <= 0x5a;
+}
+
+/** True for a–z. */
+export function isLower(code: number): boolean {
+  return code >= 0x61 && code <= 0x7a;
+}
+
+/** True for an ASCII letter. */
+export function isAsciiLetter(code: number): boolean {
+  return isUpper(code) || isLower(code);
+}
+
+const NON_ASCII_WORD = /[\p{L}\p{N}\p{M}]/u;
+
+/**
+ * True for a character that continues a word: letters and digits of any script, combining marks and `_`.
+ * A value glued to such a character is part of a longer token and is not reported.
+ */
+export function isWordChar(code: number): boolean {
+  if (code < 0x80) {
+    return isAsciiLetter(code) || (code >= 0x30 && code <= 0x39) || code === 0x5f;
+  }
+  if (isDigit(code)) return true;
+  return NON_ASCII_WORD.test(String.fromCharCode(code));
+}
+
+/**
+ * Separators allowed inside a grouped number: space, hyphen-minus, NBSP, figure/thin/narrow no-break spaces,
+ * hyphen U+2010, non-breaking hyphen U+2011, figure dash U+2012 and en dash U+2013 (word processors substitute them).
+ */
+export function isGroupSeparator(code: number): boolean {
+  return (
+    code === 0x20 ||
+    code === 0x2d ||
+    code === 0xa0 ||
+    code === 0x202f ||
+    code === 0x2007 ||
+    code === 0x2009 ||
+    (code >= 0x2010 && code <= 0x2013)
+  );
+}
+
+/** Converts every supported digit to ASCII and drops everything else. */
+export function asciiDigits(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const d = digitValue(value.charCodeAt(i));
+    if (d >= 0) out += String.fromCharCode(0x30 + d);
+  }
+  return out;
+}

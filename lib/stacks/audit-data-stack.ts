@@ -1,0 +1,130 @@
+/**
+ * The stateful side: keys, the write-once audit bucket, CloudTrail, Bedrock invocation logging, the Athena
+ * workgroup and the Glue database. Termination-protected; every data-holding resource is RETAIN.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { GatewayConfig } from '../config';
+import { AthenaWorkgroup, athenaWorkgroupNameFor, glueDatabaseNameFor } from '../constructs/athena-workgroup';
+import { AuditBucket } from '../constructs/audit-bucket';
+import { AuditCatalog } from '../constructs/audit-catalog';
+import { AuditKeys } from '../constructs/audit-keys';
+import { AuditTrail } from '../constructs/audit-trail';
+import { BedrockInvocationLogging } from '../constructs/bedrock-invocation-logging';
+import { proxyRoleNameFor } from '../constructs/proxy-function';
+
+export interface AuditDataStackProps extends StackProps {
+  readonly config: GatewayConfig;
+}
+
+/** Key prefix of Bedrock model invocation logs in the audit bucket. */
+export const BEDROCK_INVOCATION_LOG_PREFIX = 'bedrock-invocations';
+/** Key prefix of CloudTrail log files in the audit bucket. */
+export const CLOUDTRAIL_PREFIX = 'cloudtrail';
+
+export class AuditDataStack extends Stack {
+  readonly auditKey: kms.IKey;
+  readonly reidentificationKey: kms.IKey;
+  readonly auditBucket: s3.IBucket;
+  readonly accessLogBucket: s3.IBucket;
+  readonly tokenSecret: secretsmanager.ISecret;
+  readonly athenaResultsBucket: s3.IBucket;
+  /** `<stackNamePrefix>-compliance`: workgroup names are unique per account and region. */
+  readonly athenaWorkgroupName: string;
+  readonly glueDatabaseName: string;
+  readonly trail: cloudtrail.Trail;
+  /** The constructs, for their grant helpers (`grantAuditPut`, `grantAuditRead`, `grantReidentificationEncrypt`). */
+  readonly keys: AuditKeys;
+  readonly audit: AuditBucket;
+  readonly athena: AthenaWorkgroup;
+  readonly bedrockInvocationLogging?: BedrockInvocationLogging;
+  /** Glue tables and the named compliance queries. */
+  readonly catalog: AuditCatalog;
+
+  constructor(scope: Construct, id: string, props: AuditDataStackProps) {
+    super(scope, id, { ...props, terminationProtection: true });
+    const { config } = props;
+    const prefix = config.stackNamePrefix;
+    const trailName = `${prefix}-audit-trail`;
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+    const bedrockLogging = config.bedrockInvocationLogging;
+
+    this.keys = new AuditKeys(this, 'Keys', {
+      aliasPrefix: prefix.toLowerCase(),
+      trailName,
+      decryptPrincipalArns: config.reidentification.decryptPrincipalArns,
+      allowBedrockLogDelivery: bedrockLogging.enabled,
+    });
+    this.audit = new AuditBucket(this, 'AuditBucket', {
+      encryptionKey: this.keys.auditKey,
+      retentionDays: config.audit.retentionDays,
+      objectLockMode: config.audit.objectLockMode,
+      accessLogExpirationDays: config.audit.accessLogExpirationDays,
+      breakGlassPrincipalArns: config.audit.breakGlassPrincipalArns,
+      ...(bedrockLogging.enabled ? { bedrockInvocationLogPrefix: BEDROCK_INVOCATION_LOG_PREFIX } : {}),
+    });
+    const auditTrail = new AuditTrail(this, 'Trail', {
+      trailName,
+      bucket: this.audit.bucket,
+      s3KeyPrefix: CLOUDTRAIL_PREFIX,
+      encryptionKey: this.keys.auditKey,
+      logRetention,
+    });
+    if (bedrockLogging.enabled) {
+      this.bedrockInvocationLogging = new BedrockInvocationLogging(this, 'BedrockInvocationLogging', {
+        bucket: this.audit.bucket,
+        encryptionKey: this.keys.auditKey,
+        keyPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
+        textDataDelivery: bedrockLogging.textDelivery,
+        imageDataDelivery: bedrockLogging.imageDelivery,
+        embeddingDataDelivery: bedrockLogging.embeddingDelivery,
+        logGroupEncryptionKey: this.keys.auditKey,
+        logRetention,
+        unredactedTextOverrideReason: bedrockLogging.unredactedTextOverrideReason,
+      });
+    }
+    this.athena = new AthenaWorkgroup(this, 'Athena', {
+      workgroupName: athenaWorkgroupNameFor(prefix),
+      databaseName: glueDatabaseNameFor(prefix),
+      encryptionKey: this.keys.auditKey,
+      accessLogBucket: this.audit.accessLogBucket,
+      resultsExpirationDays: config.athena.resultsExpirationDays,
+      bytesScannedCutoffPerQuery: config.athena.bytesScannedCutoffPerQuery,
+    });
+
+    this.catalog = new AuditCatalog(this, 'Catalog', {
+      databaseName: this.athena.databaseName,
+      workgroupName: this.athena.workgroupName,
+      auditBucket: this.audit.bucket,
+      tenantIds: config.tenants.map((tenant) => tenant.id),
+      cloudTrailPrefix: CLOUDTRAIL_PREFIX,
+      bedrockInvocationLogPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
+      gatewayRoleArn: this.formatArn({
+        service: 'iam',
+        region: '',
+        resource: 'role',
+        resourceName: proxyRoleNameFor(config),
+      }),
+      dependsOn: [this.athena.database, this.athena.workgroup],
+    });
+
+    this.auditKey = this.keys.auditKey;
+    this.reidentificationKey = this.keys.reidentificationKey;
+    this.tokenSecret = this.keys.tokenSecret;
+    this.auditBucket = this.audit.bucket;
+    this.accessLogBucket = this.audit.accessLogBucket;
+    this.trail = auditTrail.trail;
+    this.athenaResultsBucket = this.athena.resultsBucket;
+    this.athenaWorkgroupName = this.athena.workgroupName;
+    this.glueDatabaseName = this.athena.databaseName;
+
+    new CfnOutput(this, 'AuditBucketName', { value: this.auditBucket.bucketName });
+    new CfnOutput(this, 'AthenaWorkgroupName', { value: this.athenaWorkgroupName });
+    new CfnOutput(this, 'GlueDatabaseName', { value: this.glueDatabaseName });
+  }
+}

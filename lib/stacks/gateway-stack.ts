@@ -1,0 +1,139 @@
+/**
+ * Stateless stack: network, the streaming proxy function, tenant identity (keys, OAuth2 clients, usage plans),
+ * the API with its authorizer and WAF, the audit replay and daily-check functions, the dashboard and alarms.
+ * Stateful resources (keys, audit bucket, token secret, Athena) come from AuditDataStack through props.
+ */
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { GatewayConfig } from '../config';
+import { AuditProcessor } from '../constructs/audit-processor';
+import { GatewayApi, gatewayApiSettings } from '../constructs/gateway-api';
+import { GatewayNetwork } from '../constructs/gateway-network';
+import { AlarmTopic, OperationsDashboard } from '../constructs/operations-dashboard';
+import { ProxyFunction, proxyRoleNameFor } from '../constructs/proxy-function';
+import { TenantIdentity } from '../constructs/tenant-identity';
+
+export interface GatewayStackProps extends StackProps {
+  readonly config: GatewayConfig;
+  /** Encrypts log groups (flow logs included); its key policy must allow CloudWatch Logs. */
+  readonly auditKey: kms.IKey;
+  /** The customer-held key: the gateway may only GenerateDataKey/Encrypt with it. */
+  readonly reidentificationKey: kms.IKey;
+  readonly auditBucket: s3.IBucket;
+  /** HMAC key behind stable PII tokens. */
+  readonly tokenSecret: secretsmanager.ISecret;
+  /** Where the daily checks write query results. */
+  readonly athenaResultsBucket: s3.IBucket;
+  readonly athenaWorkgroupName: string;
+  readonly glueDatabaseName: string;
+}
+
+export class GatewayStack extends Stack {
+  readonly network: GatewayNetwork;
+  readonly proxy: ProxyFunction;
+  readonly identity: TenantIdentity;
+  readonly api: GatewayApi;
+  readonly auditProcessor: AuditProcessor;
+  readonly operations: OperationsDashboard;
+
+  constructor(scope: Construct, id: string, props: GatewayStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const anthropic = config.providers.anthropic;
+    const logRetention = toRetentionDays(config.logRetentionDays);
+
+    this.network = new GatewayNetwork(this, 'Network', {
+      maxAzs: config.network.maxAzs,
+      cidr: config.network.cidr,
+      natGateways: config.network.natGateways,
+      anthropicEgress: {
+        enabled: anthropic.enabled,
+        cidrs: anthropic.egressCidrs,
+        ipv6Cidrs: anthropic.egressIpv6Cidrs,
+      },
+      flowLogKey: props.auditKey,
+      logRetention,
+    });
+
+    this.proxy = new ProxyFunction(this, 'Proxy', {
+      tenants: config.tenants,
+      anthropicEnabled: anthropic.enabled,
+      vpc: this.network.vpc,
+      vpcSubnets: this.network.lambdaSubnets,
+      securityGroup: this.network.lambdaSecurityGroup,
+      auditBucket: props.auditBucket,
+      auditKey: props.auditKey,
+      reidentificationKey: props.reidentificationKey,
+      tokenSecret: props.tokenSecret,
+      logRetention,
+      logLevel: config.operations.logLevel,
+      roleName: proxyRoleNameFor(config),
+    });
+
+    this.identity = new TenantIdentity(this, 'TenantIdentity', {
+      tenants: config.tenants,
+      encryptionKey: props.auditKey,
+      logRetention,
+    });
+    this.api = new GatewayApi(this, 'Api', {
+      proxyFunction: this.proxy.function,
+      tenantIdentity: this.identity,
+      logKey: props.auditKey,
+      logRetention,
+      ...gatewayApiSettings(config.api),
+    });
+
+    const alarms = new AlarmTopic(this, 'Alarms', {
+      encryptionKey: props.auditKey,
+      email: config.operations.alarmEmail,
+    });
+    this.auditProcessor = new AuditProcessor(this, 'AuditProcessor', {
+      auditBucket: props.auditBucket,
+      auditKey: props.auditKey,
+      athenaResultsBucket: props.athenaResultsBucket,
+      workgroupName: props.athenaWorkgroupName,
+      databaseName: props.glueDatabaseName,
+      deadLetterQueue: this.proxy.auditDeadLetterQueue,
+      gatewayRoleArn: this.proxy.role.roleArn,
+      logRetention,
+      alarmTopic: alarms.topic,
+    });
+    this.operations = new OperationsDashboard(this, 'Operations', {
+      tenantIds: config.tenants.map((tenant) => tenant.id),
+      modelIds: [...new Set(config.tenants.flatMap((tenant) => Object.values(tenant.models)))],
+      businessHoursTenantIds: config.tenants.filter((tenant) => tenant.businessHours).map((tenant) => tenant.id),
+      alarmTopic: alarms.topic,
+      thresholds: config.operations.thresholds,
+      deadLetterQueue: this.proxy.auditDeadLetterQueue,
+      proxyFunction: this.proxy.function,
+      dashboardName: `${config.stackNamePrefix}-operations`,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'ANTHROPIC_BASE_URL for applications' });
+    new CfnOutput(this, 'TokenEndpoint', {
+      value: this.identity.tokenEndpoint,
+      description: 'OAuth2 client-credentials token endpoint (scope gateway/invoke)',
+    });
+  }
+
+  /**
+   * `Fn::GetAZs` tokens even when an account is pinned: the default would be a context lookup, which needs
+   * credentials at synth. Three covers every `network.maxAzs` the config accepts.
+   */
+  override get availabilityZones(): string[] {
+    return [0, 1, 2].map((index) => Fn.select(index, Fn.getAzs()));
+  }
+}
+
+/** The config only accepts CloudWatch Logs' retention values, which are exactly the enum's values. */
+function toRetentionDays(days: number): logs.RetentionDays {
+  const match = Object.values(logs.RetentionDays).find((value) => value === days);
+  if (match === undefined || typeof match === 'string') {
+    throw new Error(`logRetentionDays: ${days} is not a CloudWatch Logs retention period`);
+  }
+  return match;
+}

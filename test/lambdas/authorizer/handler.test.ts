@@ -1,0 +1,228 @@
+import { type AuthorizerLogger, makeAuthorizer, stageWideResource } from '../../../lambdas/authorizer/handler';
+import { StaticTenantAuthDirectory, tenantKeyEntries } from '../../../lambdas/shared/auth/auth-directory';
+import { CognitoAccessTokenVerifier } from '../../../lambdas/shared/auth/cognito-access-token-verifier';
+import { accessToken, authorizerEvent, METHOD_ARN, signingKey, USER_POOL_ID } from './fixtures';
+
+const ACME_KEY = 'acmeKeyCurrent0000000000000000000000000000000000';
+const ACME_OLD_KEY = 'acmeKeyPrevious000000000000000000000000000000000';
+const GLOBEX_KEY = 'globexKey0000000000000000000000000000000000000000';
+const USAGE = { acme: 'usageIdentifierAcme000000000000000000000', globex: 'usageIdentifierGlobex00000000000000000000' };
+
+const key = signingKey();
+
+function directory(acmeSecret: Record<string, string> = { currentId: 'k1', current: ACME_KEY }) {
+  return new StaticTenantAuthDirectory({
+    keyEntries: [
+      ...tenantKeyEntries('acme', JSON.stringify(acmeSecret)),
+      ...tenantKeyEntries('globex', JSON.stringify({ currentId: 'k1', current: GLOBEX_KEY })),
+    ],
+    usageIdentifiers: new Map(Object.entries(USAGE)),
+    clients: new Map([['client-globex', 'globex']]),
+  });
+}
+
+function verifier(): CognitoAccessTokenVerifier {
+  const result = new CognitoAccessTokenVerifier({
+    userPoolId: USER_POOL_ID,
+    clientIds: ['client-globex', 'client-other'],
+    scope: 'gateway/invoke',
+  });
+  result.cacheJwks(key.jwks);
+  return result;
+}
+
+interface LogCall {
+  readonly level: string;
+  readonly message: string;
+  readonly extra: Record<string, string>;
+}
+
+function recordingLogger(): AuthorizerLogger & { readonly calls: LogCall[] } {
+  const calls: LogCall[] = [];
+  const record = (level: string) => (message: string, extra: Record<string, string>) => {
+    calls.push({ level, message, extra });
+  };
+  return { calls, info: record('info'), warn: record('warn'), error: record('error') };
+}
+
+const event = (headers: Record<string, string>) => authorizerEvent(headers);
+
+function setup(options: { dir?: StaticTenantAuthDirectory; withTokens?: boolean } = {}) {
+  const logger = recordingLogger();
+  const dir = options.dir ?? directory();
+  const authorize = makeAuthorizer({
+    directory: async () => dir,
+    accessTokens: options.withTokens === false ? null : verifier(),
+    logger,
+  });
+  return { authorize, logger };
+}
+
+describe('authorizer: tenant keys', () => {
+  it('allows a valid key in x-api-key with the tenant context and usage identifier', async () => {
+    // Prepare
+    const { authorize } = setup();
+    // Act
+    const result = await authorize(event({ 'x-api-key': ACME_KEY }));
+    // Assess
+    expect(result.context).toEqual({ tenantId: 'acme', principal: 'acme/k1' });
+    expect(Object.keys(result.context).sort()).toEqual(['principal', 'tenantId']);
+    expect(result.usageIdentifierKey).toBe(USAGE.acme);
+    expect(result.principalId).toBe('acme/k1');
+    expect(result.policyDocument.Statement).toEqual([
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Allow',
+        Resource: 'arn:aws:execute-api:ap-south-1:111122223333:abcdef1234/prod/*',
+      },
+    ]);
+  });
+
+  it('allows a valid key sent as Authorization: Bearer (header names in any case)', async () => {
+    const { authorize } = setup();
+    const result = await authorize(event({ Authorization: `Bearer ${GLOBEX_KEY}` }));
+    expect(result.context).toEqual({ tenantId: 'globex', principal: 'globex/k1' });
+    expect(result.usageIdentifierKey).toBe(USAGE.globex);
+  });
+
+  it.each([
+    ['a wrong key', { 'x-api-key': 'not-a-tenant-key-000000000000000000000000000000' }],
+    ['a prefix of a valid key', { 'x-api-key': ACME_KEY.slice(0, -1) }],
+    ['a valid key with a suffix', { 'x-api-key': `${ACME_KEY}0` }],
+    ['no credential', {}],
+    ['an empty x-api-key', { 'x-api-key': '   ' }],
+    ['a non-Bearer Authorization', { authorization: `Basic ${ACME_KEY}` }],
+  ])('answers Unauthorized for %s without logging', async (_name, headers) => {
+    const { authorize, logger } = setup();
+    await expect(authorize(event(headers))).rejects.toThrow(/^Unauthorized$/);
+    expect(logger.calls).toEqual([]);
+  });
+
+  it('accepts both keys during a rotation and rejects the old key once previous is removed', async () => {
+    // Prepare: rotation under way (k2 current, k1 previous)
+    const rotating = setup({
+      dir: directory({
+        currentId: 'k2',
+        current: GLOBEX_KEY.replace('globex', 'acmeK2'),
+        previousId: 'k1',
+        previous: ACME_KEY,
+      }),
+    });
+    // Act + Assess
+    await expect(rotating.authorize(event({ 'x-api-key': ACME_KEY }))).resolves.toMatchObject({
+      context: { tenantId: 'acme', principal: 'acme/k1' },
+    });
+    await expect(
+      rotating.authorize(event({ 'x-api-key': GLOBEX_KEY.replace('globex', 'acmeK2') })),
+    ).resolves.toMatchObject({ context: { tenantId: 'acme', principal: 'acme/k2' } });
+
+    // Prepare: rotation finished (previous removed)
+    const rotated = setup({ dir: directory({ currentId: 'k2', current: ACME_OLD_KEY }) });
+    // Act + Assess: the rotated-out key no longer works, the new one does
+    await expect(rotated.authorize(event({ 'x-api-key': ACME_KEY }))).rejects.toThrow('Unauthorized');
+    await expect(rotated.authorize(event({ 'x-api-key': ACME_OLD_KEY }))).resolves.toMatchObject({
+      context: { principal: 'acme/k2' },
+    });
+  });
+
+  it('fails as a server error (not a 401) when a verified tenant has no usage identifier', async () => {
+    const dir = new StaticTenantAuthDirectory({
+      keyEntries: tenantKeyEntries('acme', JSON.stringify({ current: ACME_KEY })),
+      usageIdentifiers: new Map(),
+      clients: new Map(),
+    });
+    const { authorize, logger } = setup({ dir });
+    await expect(authorize(event({ 'x-api-key': ACME_KEY }))).rejects.toThrow('authorizer configuration error');
+    expect(logger.calls).toEqual([
+      { level: 'error', message: 'no usage identifier for tenant', extra: { tenantId: 'acme' } },
+    ]);
+  });
+});
+
+describe('authorizer: OAuth2 client-credentials access tokens', () => {
+  it('allows a valid Cognito access token and maps its client to the tenant', async () => {
+    const { authorize, logger } = setup();
+    const result = await authorize(event({ authorization: `Bearer ${accessToken(key)}` }));
+    expect(result.context).toEqual({ tenantId: 'globex', principal: 'client-globex' });
+    expect(result.usageIdentifierKey).toBe(USAGE.globex);
+    expect(logger.calls).toEqual([]);
+  });
+
+  it('refuses an expired token of a known client and logs the tenant, never the token', async () => {
+    // Prepare
+    const { authorize, logger } = setup();
+    const expired = accessToken(key, { exp: Math.floor(Date.now() / 1000) - 60 });
+    // Act + Assess
+    await expect(authorize(event({ authorization: `Bearer ${expired}` }))).rejects.toThrow(/^Unauthorized$/);
+    expect(logger.calls).toEqual([
+      {
+        level: 'warn',
+        message: 'known tenant denied',
+        extra: { tenantId: 'globex', principal: 'client-globex', reason: 'expired' },
+      },
+    ]);
+    expect(JSON.stringify(logger.calls)).not.toContain(expired.split('.')[2]);
+  });
+
+  it('refuses a token without the gateway/invoke scope (known tenant, logged)', async () => {
+    const { authorize, logger } = setup();
+    const token = accessToken(key, { scope: 'other/read' });
+    await expect(authorize(event({ authorization: `Bearer ${token}` }))).rejects.toThrow('Unauthorized');
+    expect(logger.calls[0]?.extra.reason).toBe('missing_scope');
+  });
+
+  it.each([
+    ['another app client (wrong audience)', { client_id: 'client-of-someone-else', sub: 'client-of-someone-else' }],
+    ['another user pool (wrong issuer)', { iss: 'https://cognito-idp.ap-south-1.amazonaws.com/ap-south-1_Other' }],
+    ['an ID token instead of an access token', { token_use: 'id' }],
+  ])('refuses a token from %s', async (_name, claims) => {
+    const { authorize } = setup();
+    await expect(authorize(event({ authorization: `Bearer ${accessToken(key, claims)}` }))).rejects.toThrow(
+      /^Unauthorized$/,
+    );
+  });
+
+  it('refuses a token of a configured client that maps to no tenant, with a warning naming the client', async () => {
+    const { authorize, logger } = setup();
+    const token = accessToken(key, { client_id: 'client-other', sub: 'client-other' });
+    await expect(authorize(event({ authorization: `Bearer ${token}` }))).rejects.toThrow('Unauthorized');
+    expect(logger.calls).toEqual([
+      {
+        level: 'warn',
+        message: 'access token of a client that maps to no tenant',
+        extra: { clientId: 'client-other' },
+      },
+    ]);
+  });
+
+  it('refuses a forged token (same kid, other key) and does not trust its claims for logging', async () => {
+    const { authorize, logger } = setup();
+    const forged = accessToken(signingKey(), { exp: Math.floor(Date.now() / 1000) - 60 });
+    await expect(authorize(event({ authorization: `Bearer ${forged}` }))).rejects.toThrow('Unauthorized');
+    expect(logger.calls).toEqual([]);
+  });
+
+  it.each([
+    ['three garbage parts', 'abc.def.ghi'],
+    ['an unsigned token', `${accessToken(key).split('.').slice(0, 2).join('.')}.`],
+    ['an unknown kid', accessToken(key, {}, { kid: 'unknown-kid' })],
+  ])('refuses a malformed token: %s', async (_name, token) => {
+    const { authorize } = setup();
+    await expect(authorize(event({ authorization: `Bearer ${token}` }))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it('treats a JWT as a (wrong) key when no tenant uses OAuth2', async () => {
+    const { authorize } = setup({ withTokens: false });
+    await expect(authorize(event({ authorization: `Bearer ${accessToken(key)}` }))).rejects.toThrow('Unauthorized');
+  });
+});
+
+describe('stageWideResource', () => {
+  it('widens a method ARN to every route of the same API and stage', () => {
+    expect(stageWideResource(METHOD_ARN)).toBe('arn:aws:execute-api:ap-south-1:111122223333:abcdef1234/prod/*');
+  });
+
+  it('rejects an unexpected ARN', () => {
+    expect(() => stageWideResource('arn:aws:execute-api:ap-south-1:1:abc')).toThrow('unexpected methodArn');
+  });
+});

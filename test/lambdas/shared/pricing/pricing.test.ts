@@ -1,0 +1,36 @@
+import { costUsd, PRICING_VERSION, priceCall } from '../../../../lambdas/shared/pricing';
+
+describe('costUsd', () => {
+  it.each([
+    ['input and output', 'claude-sonnet-4-6', { input_tokens: 1_000_000, output_tokens: 1_000_000 }, null, 18],
+    ['haiku', 'claude-haiku-4-5-20251001', { input_tokens: 1000, output_tokens: 500 }, null, 0.0035],
+    ['5m cache writes 1.25x', 'claude-sonnet-4-6', { cache_creation_input_tokens: 1_000_000 }, null, 3.75],
+    [
+      '1h cache writes 2x',
+      'claude-sonnet-4-6',
+      { cache_creation_input_tokens: 1_000_000, cache_creation: { ephemeral_1h_input_tokens: 1_000_000 } },
+      null,
+      6,
+    ],
+    ['cache reads 0.1x', 'claude-opus-4-6', { cache_read_input_tokens: 1_000_000 }, null, 0.5],
+    ['us geo 1.1x', 'claude-opus-4-6', { input_tokens: 1_000_000 }, 'us', 5.5],
+    [
+      'bedrock profile id',
+      'global.anthropic.claude-haiku-4-5-20251001-v1:0',
+      { output_tokens: 1_000_000 },
+      'global',
+      5,
+    ],
+  ] as const)('%s', (_name, model, usage, geo, expected) => {
+    expect(costUsd(model, usage, geo)).toBeCloseTo(expected, 9);
+  });
+
+  it('returns null for an unknown model and records the version', () => {
+    expect(costUsd('gpt-4', { input_tokens: 1 })).toBeNull();
+    expect(priceCall('claude-sonnet-4-6', { input_tokens: 1 }).pricing_version).toBe(PRICING_VERSION);
+  });
+
+  it('treats missing and null counts as zero', () => {
+    expect(costUsd('claude-sonnet-4-6', { input_tokens: null, output_tokens: 0 })).toBe(0);
+  });
+});

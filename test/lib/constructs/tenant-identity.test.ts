@@ -1,0 +1,198 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { authDirectoryConfigSchema } from '../../../lambdas/shared/auth/auth-directory';
+import { TenantIdentity } from '../../../lib/constructs/tenant-identity';
+import { testApp } from '../../helpers/cdk';
+import { apiTestStack } from './gateway-test-stack';
+
+describe('TenantIdentity', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = Template.fromStack(apiTestStack().stack);
+  });
+
+  it('creates a user pool for machine clients only: no self sign-up, deletion protection, retained', () => {
+    template.hasResource('AWS::Cognito::UserPool', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        DeletionProtection: 'ACTIVE',
+        MfaConfiguration: 'ON',
+      }),
+    });
+  });
+
+  it('defines the gateway/invoke scope on a resource server and a token domain named after the stack', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: 'gateway',
+      Scopes: [{ ScopeName: 'invoke', ScopeDescription: Match.anyValue() }],
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: { 'Fn::Join': ['', ['claudegateway-gateway-', { Ref: 'AWS::AccountId' }]] },
+    });
+  });
+
+  it('creates one app client per OAuth2 tenant: client credentials only, a secret, the invoke scope', () => {
+    template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ClientName: 'globex',
+      GenerateSecret: true,
+      AllowedOAuthFlows: ['client_credentials'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: [{ 'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('ResourceServer') }, '/invoke']] }],
+      // No user sign-in flow (no SRP, password, custom or choice-based auth); refresh only, which
+      // client credentials never issue.
+      ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      CallbackURLs: Match.absent(),
+      EnableTokenRevocation: true,
+    });
+  });
+
+  it('generates each tenant key and usage identifier in Secrets Manager, encrypted with the audit key', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'ClaudeGateway-Gateway/tenants/acme/api-key',
+      KmsKeyId: Match.anyValue(),
+      GenerateSecretString: {
+        SecretStringTemplate: '{"currentId":"k1"}',
+        GenerateStringKey: 'current',
+        PasswordLength: 48,
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+      },
+    });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'ClaudeGateway-Gateway/tenants/globex/usage-identifier',
+      KmsKeyId: Match.anyValue(),
+      GenerateSecretString: Match.objectLike({ PasswordLength: 40 }),
+    });
+    // No secret value is ever written into the template.
+    for (const secret of Object.values(template.findResources('AWS::SecretsManager::Secret'))) {
+      expect(secret.Properties.SecretString).toBeUndefined();
+    }
+  });
+
+  it('sets each API key value from the usage identifier secret by dynamic reference, not the tenant key', () => {
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    const usageSecretId = Object.keys(secrets).find((id) => id.includes('UsageIdentifieracme'));
+    template.hasResourceProperties('AWS::ApiGateway::ApiKey', {
+      Name: 'ClaudeGateway-Gateway-acme',
+      Enabled: true,
+      Value: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: usageSecretId }, ':SecretString:::}}']] },
+    });
+    expect(JSON.stringify(template.findResources('AWS::ApiGateway::ApiKey'))).not.toMatch(/TenantKey/);
+  });
+
+  it('gives each tenant a usage plan with its rate, burst and quota, bound to the stage, and its key', () => {
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      UsagePlanName: 'ClaudeGateway-Gateway-acme',
+      Throttle: { RateLimit: 5, BurstLimit: 10 },
+      Quota: { Limit: 10_000, Period: 'DAY' },
+      ApiStages: [
+        {
+          ApiId: { Ref: Match.anyValue() },
+          Stage: { Ref: Match.stringLikeRegexp('DeploymentStageprod') },
+          Throttle: {},
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      UsagePlanName: 'ClaudeGateway-Gateway-globex',
+      Throttle: { RateLimit: 20, BurstLimit: 40 },
+      Quota: { Limit: 500_000, Period: 'MONTH' },
+    });
+    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 2);
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyType: 'API_KEY' });
+  });
+
+  it('configures the authorizer from a validated directory: secret prefix, tenants, client ids, pool, scope', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const [authorizer] = Object.values(functions);
+    const variables = authorizer?.Properties.Environment.Variables;
+    expect(variables.GATEWAY_OAUTH_SCOPE).toBe('gateway/invoke');
+    expect(variables.GATEWAY_AUTH_REFRESH_SECONDS).toBe('300');
+    expect(variables.GATEWAY_USER_POOL_ID.Ref).toMatch(/UserPool/);
+    // Resolve the client id token to a placeholder and validate the JSON the Lambda will parse.
+    const [, parts] = variables.GATEWAY_AUTH_DIRECTORY['Fn::Join'];
+    const json = (parts as unknown[]).map((part) => (typeof part === 'string' ? part : 'client-id-token')).join('');
+    expect(authDirectoryConfigSchema.parse(JSON.parse(json))).toEqual({
+      secretNamePrefix: 'ClaudeGateway-Gateway/tenants/',
+      tenants: [
+        { id: 'acme', apiKey: true },
+        { id: 'globex', apiKey: true, clientId: 'client-id-token' },
+      ],
+    });
+    expect(authorizer?.Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 10, Architectures: ['arm64'] });
+  });
+
+  it('lets the authorizer read only the tenant secrets, decrypt only via Secrets Manager, and write its log group', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuthorizerLogs'), 'Arn'] },
+          },
+          {
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Effect: 'Allow',
+            Resource: [
+              { Ref: Match.stringLikeRegexp('TenantKeyacme') },
+              { Ref: Match.stringLikeRegexp('TenantKeyglobex') },
+              { Ref: Match.stringLikeRegexp('UsageIdentifieracme') },
+              { Ref: Match.stringLikeRegexp('UsageIdentifierglobex') },
+            ],
+          },
+          {
+            Action: 'kms:Decrypt',
+            Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-south-1.amazonaws.com' } },
+            Effect: 'Allow',
+            // The audit key from the stateful stack: a principal-policy grant, no reference back into the key policy.
+            Resource: { 'Fn::ImportValue': Match.stringLikeRegexp('AuditKey') },
+          },
+        ],
+      },
+    });
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }] } },
+    });
+    for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('writes authorizer logs to a KMS-encrypted log group with retention', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('AuthorizerLogs') } },
+    });
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+    const authorizerLogs = Object.entries(logGroups).find(([id]) => id.includes('AuthorizerLogs'))?.[1];
+    expect(authorizerLogs?.Properties.RetentionInDays).toBe(365);
+    expect(authorizerLogs?.Properties.KmsKeyId).toEqual({ 'Fn::ImportValue': expect.stringMatching(/AuditKey/) });
+  });
+
+  it('creates no key secret for an OAuth2-only tenant and no app client for a keys-only tenant', () => {
+    const oauthOnly = apiTestStack({
+      tenants: [
+        { id: 'initech', models: { m: 'claude-sonnet-4-6' }, auth: { apiKey: false, oauth2ClientCredentials: true } },
+      ],
+    });
+    const t = Template.fromStack(oauthOnly.stack);
+    t.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    t.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    expect(oauthOnly.identity.tenants.get('initech')?.keySecret).toBeUndefined();
+  });
+
+  it('rejects duplicate tenants and tenants without any credential kind', () => {
+    const build = (tenants: ConstructorParameters<typeof TenantIdentity>[2]['tenants']) => {
+      const stack = new Stack(testApp(), 'S', { env: { account: '111122223333', region: 'ap-south-1' } });
+      new TenantIdentity(stack, 'Identity', { tenants, encryptionKey: new kms.Key(stack, 'K') });
+    };
+    const limits = { rateLimitPerSecond: 1, burstLimit: 1, quota: { limit: 1, period: 'DAY' as const } };
+    const tenant = { id: 'acme', auth: { apiKey: true, oauth2ClientCredentials: false }, limits };
+    expect(() => build([tenant, tenant])).toThrow('duplicate tenant id "acme"');
+    expect(() => build([{ ...tenant, auth: { apiKey: false, oauth2ClientCredentials: false } }])).toThrow(
+      'enables neither apiKey nor oauth2ClientCredentials',
+    );
+  });
+});

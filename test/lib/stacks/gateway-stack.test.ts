@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { App, Environment } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { GatewayConfig } from '../../../lib/config';
+import { AuditDataStack } from '../../../lib/stacks/audit-data-stack';
+import { GatewayStack } from '../../../lib/stacks/gateway-stack';
+import { addNagPacks, nagFindings, testApp, testConfig } from '../../helpers/cdk';
+
+const region = 'ap-south-1';
+
+/** The real AuditDataStack in the same app, so cross-stack key policies and grants are exercised too. */
+function auditDataProps(app: App, env: Environment, config: GatewayConfig) {
+  const auditData = new AuditDataStack(app, 'AuditData', { env, config });
+  return {
+    auditKey: auditData.auditKey,
+    reidentificationKey: auditData.reidentificationKey,
+    auditBucket: auditData.auditBucket,
+    tokenSecret: auditData.tokenSecret,
+    athenaResultsBucket: auditData.athenaResultsBucket,
+    athenaWorkgroupName: auditData.athenaWorkgroupName,
+    glueDatabaseName: auditData.glueDatabaseName,
+  };
+}
+
+interface Variant {
+  readonly app: App;
+  readonly stack: GatewayStack;
+  readonly template: Template;
+}
+
+function synthesize(gateway: Record<string, unknown>, env: Environment = { region }): Variant {
+  const app = testApp();
+  const config = testConfig(gateway);
+  const stack = new GatewayStack(app, 'Gateway', { env, config, ...auditDataProps(app, env, config) });
+  addNagPacks(stack);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+describe('GatewayStack', () => {
+  let bedrockOnly: Variant;
+  let withAnthropic: Variant;
+  beforeAll(() => {
+    bedrockOnly = synthesize({});
+    withAnthropic = synthesize({
+      providers: { anthropic: { enabled: true } },
+      network: { maxAzs: 3, natGateways: 2 },
+      logRetentionDays: 90,
+    });
+  });
+
+  test('has zero unacknowledged cdk-nag findings with the Anthropic provider off', () => {
+    expect(nagFindings(bedrockOnly.stack)).toEqual([]);
+  });
+
+  test('has zero unacknowledged cdk-nag findings with the Anthropic provider on', () => {
+    expect(nagFindings(withAnthropic.stack)).toEqual([]);
+  });
+
+  test('composes the network from the config: isolated subnets and no NAT by default', () => {
+    expect(bedrockOnly.stack.network.natEnabled).toBe(false);
+    bedrockOnly.template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    bedrockOnly.template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    bedrockOnly.template.resourceCountIs('AWS::EC2::Subnet', 2);
+    bedrockOnly.template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.42.0.0/16' });
+  });
+
+  test('maps network.maxAzs, network.natGateways and the Anthropic range from the config', () => {
+    expect(withAnthropic.stack.network.natEnabled).toBe(true);
+    withAnthropic.template.resourceCountIs('AWS::EC2::NatGateway', 2);
+    withAnthropic.template.resourceCountIs('AWS::EC2::Subnet', 6);
+    withAnthropic.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Gateway Lambdas'),
+      SecurityGroupEgress: [
+        Match.objectLike({ CidrIp: '160.79.104.0/23', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+      ],
+    });
+  });
+
+  test('encrypts the flow-log group with the audit key from the other stack, with the configured retention', () => {
+    const importedAuditKeyArn = { 'Fn::ImportValue': Match.stringLikeRegexp('^AuditData:.*AuditKey') };
+    bedrockOnly.template.hasResourceProperties('AWS::Logs::LogGroup', {
+      KmsKeyId: importedAuditKeyArn,
+      RetentionInDays: 365,
+    });
+    withAnthropic.template.hasResourceProperties('AWS::Logs::LogGroup', {
+      KmsKeyId: importedAuditKeyArn,
+      RetentionInDays: 90,
+    });
+    for (const group of Object.values(bedrockOnly.template.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.Properties.KmsKeyId).toEqual({ 'Fn::ImportValue': expect.stringMatching(/AuditKey/) });
+    }
+  });
+
+  test('restricts the default security group (feature flag on in cdk.json)', () => {
+    const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    expect(cdkJson.context['@aws-cdk/aws-ec2:restrictDefaultSecurityGroup']).toBe(true);
+    bedrockOnly.template.resourceCountIs('Custom::VpcRestrictDefaultSG', 1);
+  });
+
+  test('synthesizes without context lookups even when the account is pinned', () => {
+    const pinned = synthesize({}, { account: '123456789012', region });
+    const assembly = pinned.app.synth();
+    expect(assembly.manifest.missing ?? []).toEqual([]);
+    const subnets = Object.values(pinned.template.findResources('AWS::EC2::Subnet'));
+    expect(subnets.map((s) => s.Properties.AvailabilityZone)).toEqual([
+      { 'Fn::Select': [0, { 'Fn::GetAZs': '' }] },
+      { 'Fn::Select': [1, { 'Fn::GetAZs': '' }] },
+    ]);
+  });
+});
