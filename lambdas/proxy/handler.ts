@@ -36,6 +36,7 @@ import {
   parseCountTokensRequest,
   parseMessagesRequest,
 } from '../shared/messages';
+import type { GatewayMetrics } from '../shared/observability/gateway-metrics';
 import { restore, seal, type Tokenizer } from '../shared/pii';
 import {
   DENY_REASONS,
@@ -120,7 +121,20 @@ export interface GatewayHandlerDeps {
    * @default DEFAULT_DATA_KEY_CACHE (5 minutes, 10,000 envelopes)
    */
   readonly dataKeyCache?: DataKeyCacheSettings | false;
+  /**
+   * Request metrics (EMF in AWS). Recorded from the audit records themselves, buffered, and flushed once per
+   * request after the response is complete, so they add no I/O before the client has its answer.
+   * @default no metrics
+   */
+  readonly metrics?: GatewayMetrics;
 }
+
+const NO_METRICS: GatewayMetrics = {
+  recordCall: () => undefined,
+  recordAuditWriteFailure: () => undefined,
+  recordDeadLettered: () => undefined,
+  flush: () => undefined,
+};
 
 /** 405 for a known path with the wrong method (Anthropic-shaped body). */
 class MethodNotAllowedError extends GatewayError {
@@ -201,6 +215,7 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
   const sleep = deps.sleep ?? abortableSleep;
   const random = deps.random ?? Math.random;
   const logger = deps.logger;
+  const metrics = deps.metrics ?? NO_METRICS;
   const dataKeys =
     deps.dataKeyCache === false
       ? deps.dataKeyProvider
@@ -230,9 +245,11 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
 
   /** Writes a post-call record; on rejection sends it to the dead letter; if that fails too, logs the id only. */
   async function writePostCall(record: AuditRecord): Promise<void> {
+    metrics.recordCall(record);
     try {
       await deps.auditSink.put(record);
     } catch (sinkError) {
+      metrics.recordAuditWriteFailure(record.tenant_id);
       logger.warn('post-call audit record rejected by the sink; sending to dead letter', {
         request_id: record.request_id,
         tenant: record.tenant_id,
@@ -240,6 +257,7 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
       });
       try {
         await deps.deadLetter.send(record, describeFailure(sinkError));
+        metrics.recordDeadLettered(record.tenant_id);
       } catch (deadLetterError) {
         logger.error('post-call audit record lost: sink and dead letter both failed', {
           request_id: record.request_id,
@@ -285,8 +303,10 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
         },
         clock.now(),
       );
+      metrics.recordCall(record);
       await deps.auditSink.put(record);
     } catch (recordError) {
+      metrics.recordAuditWriteFailure(context.tenantId);
       // The refusal stands even when its record cannot be written; the log names the request only.
       logger.error('denied audit record not written', {
         request_id: context.requestId,
@@ -380,6 +400,7 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
       await deps.auditSink.put(preRecord);
     } catch (error) {
       // Fail closed: no acknowledged pre-call record, no upstream call.
+      metrics.recordAuditWriteFailure(ctx.tenantId);
       logger.error('pre-call audit record not written; refusing the call', {
         request_id: ctx.requestId,
         tenant: ctx.tenantId,
@@ -699,6 +720,8 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
           reason: error instanceof PermissionError ? error.reason : undefined,
         });
       }
+    } finally {
+      metrics.flush();
     }
   };
 }

@@ -8,17 +8,19 @@
  * Anthropic SDK and vice versa.
  */
 
-import { Logger } from '@aws-lambda-powertools/logger';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { KmsDataKeyProvider } from '../shared/adapters/kms-data-key-provider';
+import { PowertoolsGatewayMetrics } from '../shared/adapters/powertools-metrics';
 import { S3AuditSink } from '../shared/adapters/s3-audit-sink';
 import { loadAnthropicApiKey, loadTokenSecret, SecretCache } from '../shared/adapters/secrets';
 import { SqsAuditDeadLetter } from '../shared/adapters/sqs-audit-dead-letter';
 import { ENV, MissingEnvironmentError, requireEnv } from '../shared/env';
 import { ServiceUnavailableError } from '../shared/errors';
+import { metricsContextFromTenants } from '../shared/observability/gateway-metrics';
+import { createGatewayLogger } from '../shared/observability/logger';
 import { createTokenizer } from '../shared/pii';
 import { loadPolicyDocument } from '../shared/policy/policy-document';
 import type { Provider } from '../shared/policy/tenant-config';
@@ -27,12 +29,14 @@ import type { GatewayHandler } from './gateway-http';
 import { makeGatewayHandler } from './handler';
 import { makeLambdaStreamingHandler } from './lambda-host';
 
-const logger = new Logger({ serviceName: 'claude-gateway-proxy' });
+const logger = createGatewayLogger({ serviceName: 'claude-gateway-proxy' });
 
 // Spelled out literally (not process.env[ENV.policyDocument]) so that esbuild's `define` can replace it.
 const policyJson = process.env.GATEWAY_POLICY_DOCUMENT;
 if (policyJson === undefined || policyJson === '') throw new MissingEnvironmentError(ENV.policyDocument);
 const policy = loadPolicyDocument(policyJson);
+// EMF on stdout: no API call on the request path. Throws on an unknown business-hours time zone (fails init).
+const metrics = new PowertoolsGatewayMetrics({ context: metricsContextFromTenants(policy.tenants), logger });
 
 const config = {
   auditBucket: requireEnv(ENV.auditBucket),
@@ -75,6 +79,7 @@ async function createGatewayHandler(): Promise<GatewayHandler> {
     tokenizerFor: (tenantId) => createTokenizer({ secret: tokenSecret, tenantId }),
     dataKeyProvider: new KmsDataKeyProvider({ client: new KMSClient({}), keyId: config.reidentificationKeyArn }),
     logger,
+    metrics,
   });
 }
 
