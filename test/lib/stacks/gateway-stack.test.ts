@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App, Environment } from 'aws-cdk-lib';
+import type { App, CfnElement, Environment } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { GatewayConfig } from '../../../lib/config';
 import { AuditDataStack } from '../../../lib/stacks/audit-data-stack';
@@ -35,6 +35,12 @@ function synthesize(gateway: Record<string, unknown>, env: Environment = { regio
   const stack = new GatewayStack(app, 'Gateway', { env, config, ...auditDataProps(app, env, config) });
   addNagPacks(stack);
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The AuditData stack synthesized next to a Gateway stack in the same app. */
+function auditDataTemplate(variant: Variant): Template {
+  const auditData = variant.app.node.findChild('AuditData') as AuditDataStack;
+  return Template.fromStack(auditData);
 }
 
 describe('GatewayStack', () => {
@@ -109,5 +115,47 @@ describe('GatewayStack', () => {
       { 'Fn::Select': [0, { 'Fn::GetAZs': '' }] },
       { 'Fn::Select': [1, { 'Fn::GetAZs': '' }] },
     ]);
+  });
+
+  test('the API streams /v1/messages to the proxy function, behind the authorizer', () => {
+    const proxyFunctionId = bedrockOnly.stack.getLogicalId(
+      bedrockOnly.stack.proxy.function.node.defaultChild as CfnElement,
+    );
+    bedrockOnly.template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      AuthorizationType: 'CUSTOM',
+      ApiKeyRequired: true,
+      Integration: Match.objectLike({
+        ResponseTransferMode: 'STREAM',
+        Uri: Match.objectLike({
+          'Fn::Join': Match.arrayWith([
+            Match.arrayWith([Match.objectLike({ 'Fn::GetAtt': [proxyFunctionId, 'Arn'] })]),
+          ]),
+        }),
+      }),
+    });
+  });
+
+  test('every alarm notifies the one alarm topic', () => {
+    bedrockOnly.template.resourceCountIs('AWS::SNS::Topic', 1);
+    const topicId = Object.keys(bedrockOnly.template.findResources('AWS::SNS::Topic'))[0];
+    const alarms = Object.values(bedrockOnly.template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(10);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+
+  test('names the proxy role so the audit data stack can tell gateway calls from shadow Bedrock use', () => {
+    bedrockOnly.template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'ClaudeGateway-proxy-ap-south-1' });
+    // The query string is an Fn::Join around the account id, so look at the serialized resource.
+    const queries = auditDataTemplate(bedrockOnly).findResources('AWS::Athena::NamedQuery', {
+      Properties: { Name: 'shadow-bedrock-usage' },
+    });
+    expect(Object.keys(queries)).toHaveLength(1);
+    expect(JSON.stringify(queries)).toContain(':role/ClaudeGateway-proxy-ap-south-1');
+  });
+
+  test('outputs the base URL for applications and the OAuth2 token endpoint', () => {
+    bedrockOnly.template.hasOutput('ApiUrl', {});
+    bedrockOnly.template.hasOutput('TokenEndpoint', {});
   });
 });
