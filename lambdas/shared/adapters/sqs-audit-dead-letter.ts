@@ -26,7 +26,14 @@ export interface SqsAuditDeadLetterOptions {
   readonly queueUrl: string;
 }
 
-/** Thrown when a record cannot be dead-lettered: it is too large or SQS refused it. */
+/**
+ * What is dropped, in order, when a record does not fit in one SQS message: the redacted texts first (the
+ * pre-call record already holds the prompt, and the SHA-256 hashes stay, so the completion can still be checked
+ * against a copy), then the re-identification envelope. Identity, policy, usage and cost always survive.
+ */
+const DROPPABLE_WHEN_OVERSIZED = [['prompt_redacted', 'completion_redacted'], ['reid_envelope']] as const;
+
+/** Thrown when a record cannot be dead-lettered: SQS refused it, or it is too large even without its texts. */
 export class DeadLetterError extends Error {
   override readonly name = 'DeadLetterError';
 }
@@ -45,11 +52,7 @@ export class SqsAuditDeadLetter implements AuditDeadLetter {
 
   async send(record: AuditRecord, failure: string): Promise<void> {
     const valid = validateAuditRecord(record);
-    const message: DeadLetterMessage = { record: valid, failure: failure.slice(0, MAX_FAILURE_CHARS) };
-    const body = JSON.stringify(message);
-    if (Buffer.byteLength(body, 'utf8') > MAX_DEAD_LETTER_BODY_BYTES) {
-      throw new DeadLetterError(`audit record ${valid.request_id}/${valid.event} is too large for SQS`);
-    }
+    const body = fittingBody(valid, failure.slice(0, MAX_FAILURE_CHARS));
     try {
       await this.client.send(
         new SendMessageCommand({
@@ -68,4 +71,27 @@ export class SqsAuditDeadLetter implements AuditDeadLetter {
       });
     }
   }
+}
+
+const fits = (body: string): boolean => Buffer.byteLength(body, 'utf8') <= MAX_DEAD_LETTER_BODY_BYTES;
+
+/**
+ * The message body for a record: whole when it fits, otherwise without the droppable fields, the drop noted in
+ * `failure` so the replay log and an operator can tell. A long completion must not cost the whole record.
+ */
+function fittingBody(record: AuditRecord, failure: string): string {
+  const whole = JSON.stringify({ record, failure } satisfies DeadLetterMessage);
+  if (fits(whole)) return whole;
+  let reduced: AuditRecord = record;
+  const dropped: string[] = [];
+  for (const fields of DROPPABLE_WHEN_OVERSIZED) {
+    reduced = { ...reduced, ...Object.fromEntries(fields.map((field) => [field, null])) };
+    dropped.push(...fields);
+    const body = JSON.stringify({
+      record: reduced,
+      failure: `${failure} [dropped to fit the SQS message limit: ${dropped.join(', ')}]`,
+    } satisfies DeadLetterMessage);
+    if (fits(body)) return body;
+  }
+  throw new DeadLetterError(`audit record ${record.request_id}/${record.event} is too large for SQS`);
 }

@@ -44,8 +44,35 @@ describe('SqsAuditDeadLetter', () => {
     await expect(deadLetter().send(completeRecord, 'x')).rejects.toBeInstanceOf(DeadLetterError);
   });
 
-  it('rejects a record too large for SQS without calling it', async () => {
+  it('dead-letters an oversized record without its redacted texts, keeping hashes, usage and the envelope', async () => {
+    // Prepare
+    sqs.on(SendMessageCommand).resolves({});
     const huge = { ...completeRecord, completion_redacted: 'x'.repeat(300 * 1024) };
+
+    // Act
+    await deadLetter().send(huge, 'AuditWriteError: S3 unavailable');
+
+    // Assess
+    const body = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '');
+    expect(body.record).toEqual({ ...completeRecord, completion_redacted: null, prompt_redacted: null });
+    expect(body.failure).toBe(
+      'AuditWriteError: S3 unavailable [dropped to fit the SQS message limit: prompt_redacted, completion_redacted]',
+    );
+  });
+
+  it('drops the envelope too when the texts are not enough', async () => {
+    sqs.on(SendMessageCommand).resolves({});
+    const envelope = completeRecord.reid_envelope;
+    if (!envelope) throw new Error('fixture has an envelope');
+    const huge = { ...completeRecord, reid_envelope: { ...envelope, ciphertext: 'A'.repeat(300 * 1024) } };
+    await deadLetter().send(huge, 'x');
+    const body = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '');
+    expect(body.record.reid_envelope).toBeNull();
+    expect(body.record.cost_usd).toBe(completeRecord.cost_usd);
+  });
+
+  it('rejects a record too large even without its texts, without calling SQS', async () => {
+    const huge = { ...completeRecord, features: Array.from({ length: 30_000 }, (_, i) => `param:field_${i}`) };
     await expect(deadLetter().send(huge, 'x')).rejects.toThrow(/too large/);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
