@@ -4,7 +4,13 @@
  * usage identifier as `usageIdentifierKey`, so usage plans enforce the tenant's rate, burst and quota.
  * Anything else is `Unauthorized` (API Gateway answers 401 through the UNAUTHORIZED gateway response).
  *
- * Pure: the directory and the token verifier are injected; no SDK import.
+ * A refused credential that names a known tenant (a correctly signed access token of a tenant's OAuth2 client that
+ * is expired, not yet valid, or lacks the scope) is also reported to `recordDenial`, which writes the `denied`
+ * audit record. Unknown or garbage credentials are not: scanners would flood the audit trail. A tenant key that
+ * does not verify names no tenant (keys are matched by digest; a rotated-out key is just an unknown key), so key
+ * refusals are never recorded.
+ *
+ * Pure: the directory, the token verifier and the recorder are injected; no SDK import.
  */
 import type {
   APIGatewayAuthorizerResult,
@@ -12,9 +18,15 @@ import type {
   APIGatewayRequestAuthorizerEventHeaders,
 } from 'aws-lambda';
 import type { CallerIdentity } from '../proxy/gateway-http';
-import { AccessTokenRejectedError, type AccessTokenVerifier } from '../shared/auth/access-token';
+import { REQUEST_ID_PATTERN } from '../shared/audit/record';
+import {
+  AccessTokenRejectedError,
+  type AccessTokenRejection,
+  type AccessTokenVerifier,
+} from '../shared/auth/access-token';
 import type { TenantAuthDirectory } from '../shared/auth/auth-directory';
 import { extractCredential, looksLikeJwt } from '../shared/auth/credentials';
+import { DENY_REASONS } from '../shared/policy/evaluate';
 
 /** The only text API Gateway maps to a 401: any other error becomes a 500 (AUTHORIZER_FAILURE). */
 export const UNAUTHORIZED = 'Unauthorized';
@@ -32,6 +44,33 @@ export interface AuthorizerDeps {
   /** Verifies OAuth2 access tokens; null when no tenant uses OAuth2 (then a JWT is just a wrong key). */
   readonly accessTokens: AccessTokenVerifier | null;
   readonly logger: AuthorizerLogger;
+  /**
+   * Writes the `denied` audit record of a refused known tenant. Awaited, but a failure never changes the 401.
+   * @default - denials of known tenants are only logged
+   */
+  readonly recordDenial?: (denial: AuthorizerDenial) => Promise<void>;
+  /** Milliseconds clock for the denial's latency. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** The authorizer's reason codes (a subset of the policy's DENY_REASONS, so they are valid metric dimensions). */
+export type AuthorizerDenyReason =
+  | typeof DENY_REASONS.authenticationExpired
+  | typeof DENY_REASONS.authenticationScopeMissing
+  | typeof DENY_REASONS.authenticationFailed;
+
+/** A known tenant refused by the authorizer: what its `denied` audit record needs. Never holds the credential. */
+export interface AuthorizerDenial {
+  readonly tenantId: string;
+  /** The OAuth2 client id (the token itself is never passed on). */
+  readonly principal: string;
+  readonly reason: AuthorizerDenyReason;
+  /** API Gateway's `$context.requestId`: the id the client sees in the 401's body and `request-id` header. */
+  readonly requestId: string;
+  /** `count_tokens` for POST /v1/messages/count_tokens, otherwise `messages` (the audit schema's operations). */
+  readonly operation: 'messages' | 'count_tokens';
+  /** Time the authorizer spent before refusing. */
+  readonly latencyMs: number;
 }
 
 /** The authorizer context the proxy reads: exactly these keys, both strings. */
@@ -48,16 +87,20 @@ export type AuthorizerResult = APIGatewayAuthorizerResult & {
 export type Authorizer = (event: APIGatewayRequestAuthorizerEvent) => Promise<AuthorizerResult>;
 
 export function makeAuthorizer(deps: AuthorizerDeps): Authorizer {
+  const now = deps.now ?? Date.now;
   return async (event) => {
+    const startedAt = now();
     const credential = extractCredential(lowerCaseHeaders(event.headers));
     // Unknown or missing credentials are neither logged per request nor audited: scanners would flood both.
     if (!credential) throw new Error(UNAUTHORIZED);
 
     const directory = await deps.directory();
-    const identity =
+    const outcome =
       credential.source === 'bearer' && looksLikeJwt(credential.value) && deps.accessTokens
         ? await identityFromAccessToken(credential.value, deps.accessTokens, directory, deps.logger)
-        : directory.keys.verify(credential.value);
+        : { identity: directory.keys.verify(credential.value) };
+    if (outcome.denied) await recordDenial(deps, event, outcome.denied, now() - startedAt);
+    const identity = outcome.identity;
     if (!identity) throw new Error(UNAUTHORIZED);
 
     const usageIdentifierKey = directory.usageIdentifierKey(identity.tenantId);
@@ -78,33 +121,108 @@ export function makeAuthorizer(deps: AuthorizerDeps): Authorizer {
   };
 }
 
+/** A known tenant's refusal, before the request context is added. */
+interface KnownTenantRefusal {
+  readonly tenantId: string;
+  readonly principal: string;
+  readonly reason: AuthorizerDenyReason;
+}
+
+interface VerificationOutcome {
+  readonly identity: CallerIdentity | null;
+  /** Set only when a credential naming a known tenant was refused. */
+  readonly denied?: KnownTenantRefusal;
+}
+
 async function identityFromAccessToken(
   token: string,
   verifier: AccessTokenVerifier,
   directory: TenantAuthDirectory,
   logger: AuthorizerLogger,
-): Promise<CallerIdentity | null> {
+): Promise<VerificationOutcome> {
   try {
     const { clientId } = await verifier.verify(token);
     const tenantId = directory.tenantForClient(clientId);
     if (!tenantId) {
       logger.warn('access token of a client that maps to no tenant', { clientId });
-      return null;
+      return { identity: null };
     }
-    return { tenantId, principal: clientId };
+    return { identity: { tenantId, principal: clientId } };
   } catch (error) {
     if (!(error instanceof AccessTokenRejectedError)) throw error;
+    // `clientId` is set only when the token's signature verified, so a forged token never names a tenant here.
     const clientId = error.clientId;
     const tenantId = clientId ? directory.tenantForClient(clientId) : undefined;
     if (clientId && tenantId) {
-      // A known tenant was refused (e.g. an expired token). The `denied` audit record belongs to the proxy; the
-      // authorizer only logs who and why: never the token.
+      // A known tenant was refused (e.g. an expired token): log and audit who and why, never the token.
       logger.warn('known tenant denied', { tenantId, principal: clientId, reason: error.reason });
-    } else if (error.reason === 'keys_unavailable') {
+      return { identity: null, denied: { tenantId, principal: clientId, reason: denyReasonOf(error.reason) } };
+    }
+    if (error.reason === 'keys_unavailable') {
       logger.error('Cognito signing keys unavailable', { reason: error.reason });
     }
-    return null;
+    return { identity: null };
   }
+}
+
+/** The audit reason code of a token rejection. */
+export function denyReasonOf(rejection: AccessTokenRejection): AuthorizerDenyReason {
+  if (rejection === 'expired') return DENY_REASONS.authenticationExpired;
+  if (rejection === 'missing_scope') return DENY_REASONS.authenticationScopeMissing;
+  return DENY_REASONS.authenticationFailed;
+}
+
+/**
+ * Hands a known tenant's refusal to the recorder. Never throws: the answer stays 401 whatever happens here, and
+ * the logs name the tenant, principal and request, never the credential or the error's text (an SDK error could
+ * echo request details).
+ */
+async function recordDenial(
+  deps: AuthorizerDeps,
+  event: APIGatewayRequestAuthorizerEvent,
+  refusal: KnownTenantRefusal,
+  latencyMs: number,
+): Promise<void> {
+  if (!deps.recordDenial) return;
+  const requestId = requestIdOf(event);
+  if (!requestId) {
+    deps.logger.error('denied audit record not written: no valid request id', {
+      tenantId: refusal.tenantId,
+      principal: refusal.principal,
+    });
+    return;
+  }
+  try {
+    await deps.recordDenial({
+      ...refusal,
+      requestId,
+      operation: operationOf(event),
+      latencyMs: Math.max(0, latencyMs),
+    });
+  } catch (error) {
+    deps.logger.error('denied audit record not written', {
+      tenantId: refusal.tenantId,
+      principal: refusal.principal,
+      requestId,
+      errorName: error instanceof Error ? error.name : typeof error,
+    });
+  }
+}
+
+/** API Gateway's request id (`$context.requestId`, a UUID), when it is a valid audit request id. */
+function requestIdOf(event: APIGatewayRequestAuthorizerEvent): string | undefined {
+  const requestId: unknown = (
+    event.requestContext as Partial<APIGatewayRequestAuthorizerEvent['requestContext']> | null
+  )?.requestId;
+  return typeof requestId === 'string' && REQUEST_ID_PATTERN.test(requestId) ? requestId : undefined;
+}
+
+/**
+ * The audit operation of the route: `count_tokens` for `/v1/messages/count_tokens`, otherwise `messages` (the
+ * audit schema has no value for `GET /v1/models`, whose refusals are recorded as `messages`).
+ */
+function operationOf(event: APIGatewayRequestAuthorizerEvent): 'messages' | 'count_tokens' {
+  return /\/count_tokens$/.test(event.resource ?? event.path ?? '') ? 'count_tokens' : 'messages';
 }
 
 /** API Gateway REQUEST events carry headers as sent; credentials.ts expects lower-cased names. */

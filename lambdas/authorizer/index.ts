@@ -2,11 +2,15 @@
  * Composition root of the REQUEST authorizer: reads the environment once at cold start, builds the Secrets
  * Manager reader, the Cognito verifier and the refreshing tenant directory, and exports the handler.
  * Environment (names in lambdas/shared/env.ts): GATEWAY_AUTH_DIRECTORY (required), GATEWAY_USER_POOL_ID and
- * GATEWAY_OAUTH_SCOPE (when a tenant uses OAuth2), GATEWAY_AUTH_REFRESH_SECONDS (default 300).
+ * GATEWAY_OAUTH_SCOPE (when a tenant uses OAuth2), GATEWAY_AUTH_REFRESH_SECONDS (default 300), GATEWAY_AUDIT_BUCKET
+ * (optional: when set, refusals of known tenants are written as `denied` audit records to that bucket).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { S3AuditSink } from '../shared/adapters/s3-audit-sink';
+import { SecretsManagerSecretReader } from '../shared/adapters/secrets-manager-secret-reader';
 import {
   authDirectoryConfigSchema,
   GATEWAY_INVOKE_SCOPE,
@@ -14,9 +18,9 @@ import {
   RefreshingTenantAuthDirectory,
 } from '../shared/auth/auth-directory';
 import { CognitoAccessTokenVerifier } from '../shared/auth/cognito-access-token-verifier';
-import { SecretsManagerSecretReader } from '../shared/auth/secrets-manager-secret-reader';
 import { ENV, MissingEnvironmentError, optionalEnv, requireEnv } from '../shared/env';
-import { type AuthorizerResult, makeAuthorizer } from './handler';
+import { buildAuthorizerDeniedRecord } from './denied-record';
+import { type AuthorizerDeps, type AuthorizerResult, makeAuthorizer } from './handler';
 
 const logger = new Logger({ serviceName: 'gateway-authorizer' });
 
@@ -55,6 +59,19 @@ const directory = new RefreshingTenantAuthDirectory(
   (error) => logger.error('tenant directory refresh failed; serving the previous one', { error }),
 );
 
-const authorize = makeAuthorizer({ directory: () => directory.get(), accessTokens, logger });
+/** Writes `denied` records of refused known tenants to the audit bucket, when one is configured. */
+function denialRecorder(): AuthorizerDeps['recordDenial'] {
+  const bucket = optionalEnv(ENV.auditBucket, '');
+  if (bucket === '') return undefined;
+  const sink = new S3AuditSink({ client: new S3Client({}), bucket });
+  return (denial) => sink.put(buildAuthorizerDeniedRecord(denial, new Date()));
+}
+
+const authorize = makeAuthorizer({
+  directory: () => directory.get(),
+  accessTokens,
+  logger,
+  recordDenial: denialRecorder(),
+});
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => authorize(event);

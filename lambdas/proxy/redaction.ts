@@ -1,10 +1,11 @@
 /**
  * Per-tenant redaction for the request path, over the PII engine: one prepared options object per tenant (the
  * engine caches compiled patterns per options object), prompt redaction that yields both the audit copy and the
- * tokenised body the `upstream` mode sends, and completion redaction for the post-call record.
+ * tokenised body the `upstream` mode sends, completion redaction for the post-call record, and the restoration of
+ * tokens in what the client gets back in `upstream` mode.
  */
 import { extractPromptText, mapPromptStrings } from '../shared/messages';
-import { isBuiltInType, type RedactOptions, type Replacement, redact, type Tokenizer } from '../shared/pii';
+import { isBuiltInType, type RedactOptions, type Replacement, redact, restore, type Tokenizer } from '../shared/pii';
 import type { TenantConfig } from '../shared/policy/tenant-config';
 
 /** Redacts text for one tenant. */
@@ -82,4 +83,32 @@ export function jsonEscapedMapping(mapping: ReadonlyMap<string, string>): Map<st
   const escaped = new Map<string, string>();
   for (const [token, value] of mapping) escaped.set(token, JSON.stringify(value).slice(1, -1));
   return escaped;
+}
+
+/** Restores tokens in text blocks and tool inputs of a non-streamed message (upstream mode). */
+export function restoreMessage(
+  message: Readonly<Record<string, unknown>>,
+  mapping: ReadonlyMap<string, string>,
+): Record<string, unknown> {
+  const restoreLeaves = (value: unknown): unknown => {
+    if (typeof value === 'string') return restore(value, mapping);
+    if (Array.isArray(value)) return value.map(restoreLeaves);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, restoreLeaves(v)]),
+      );
+    }
+    return value;
+  };
+  const content = Array.isArray(message.content) ? message.content : [];
+  return {
+    ...message,
+    content: content.map((block: unknown) => {
+      if (block === null || typeof block !== 'object') return block;
+      const b = block as Record<string, unknown>;
+      if (b.type === 'text' && typeof b.text === 'string') return { ...b, text: restore(b.text, mapping) };
+      if (b.type === 'tool_use') return { ...b, input: restoreLeaves(b.input) };
+      return b;
+    }),
+  };
 }

@@ -8,9 +8,10 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { AUDIT_PREFIX } from '../../lambdas/shared/audit/object-key';
 
-/** Prefix of the gateway's audit records (`audit/v1/dt=…/tenant=…/…json`). */
-export const AUDIT_RECORD_PREFIX = 'audit/v1/';
+/** Prefix of the gateway's audit records (`audit/v1/dt=…/tenant=…/…json`), as the Lambdas write them. */
+export const AUDIT_RECORD_PREFIX = AUDIT_PREFIX;
 
 /** Actions nobody but break-glass principals may call on the audit bucket or its objects. */
 export const AUDIT_BUCKET_PROTECTED_ACTIONS = [
@@ -177,19 +178,9 @@ export class AuditBucket extends Construct {
     }
   }
 
-  /**
-   * Put-only access to `audit/v1/*` for the audit writer: `s3:PutObject` on that prefix and
-   * `kms:GenerateDataKey`/`kms:Encrypt` on the bucket key. No delete, retention, legal-hold or ACL actions
-   * (`grantPut`/`grantWrite` add `s3:PutObjectLegalHold`, `s3:PutObjectRetention`, `s3:Abort*`, …).
-   */
-  grantAuditPut(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:PutObject'],
-      resourceArns: [this.bucket.arnForObjects(`${AUDIT_RECORD_PREFIX}*`)],
-    });
-    this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Encrypt');
-    return grant;
+  /** Put-only access to `audit/v1/*` for an audit writer; see {@link grantAuditRecordPut}. */
+  grantAuditPut(grantee: iam.IGrantable): void {
+    grantAuditRecordPut(grantee, this.bucket, this.encryptionKey);
   }
 
   /**
@@ -199,4 +190,31 @@ export class AuditBucket extends Construct {
   grantAuditRead(grantee: iam.IGrantable): iam.Grant {
     return this.bucket.grantRead(grantee);
   }
+}
+
+/**
+ * Put-only access to the audit records: `s3:PutObject` on `audit/v1/*` of `bucket` (sid `AuditRecordPutOnly`) and
+ * `kms:GenerateDataKey` on `key` through S3 in the bucket's region only (sid `AuditRecordEncryptViaS3`). Both
+ * statements go to the grantee's own policy. Not `grantPut`/`grantWrite`: those add `s3:PutObjectLegalHold`,
+ * `s3:PutObjectRetention`, `s3:Abort*` and more; and not `key.grantEncrypt`, which adds `kms:Encrypt` and
+ * `kms:ReEncrypt*` for any use of the key.
+ *
+ * Takes `IBucket`/`IKey` so that a writer in another stack can be granted without a construct reference.
+ */
+export function grantAuditRecordPut(grantee: iam.IGrantable, bucket: s3.IBucket, key: kms.IKey): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'AuditRecordPutOnly',
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects(`${AUDIT_RECORD_PREFIX}*`)],
+    }),
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'AuditRecordEncryptViaS3',
+      actions: ['kms:GenerateDataKey'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${bucket.env.region}.amazonaws.com` } },
+    }),
+  );
 }

@@ -29,6 +29,7 @@ import { Construct } from 'constructs';
 import { AUDIT_PREFIX } from '../../lambdas/shared/audit/object-key';
 import { ENV } from '../../lambdas/shared/env';
 import { METRIC_NAMESPACE } from '../../lambdas/shared/observability/metric-names';
+import { grantAuditRecordPut } from './audit-bucket';
 import { AUDIT_TABLES } from './audit-catalog';
 
 const AUDIT_ENTRY = join(__dirname, '..', '..', 'lambdas', 'audit', 'index.ts');
@@ -107,21 +108,7 @@ export class AuditProcessor extends Construct {
       new SqsEventSource(props.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }),
     );
     // Put-only: not grantPut/grantWrite, which add retention, legal-hold and abort actions.
-    this.replayFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'AuditRecordPutOnly',
-        actions: ['s3:PutObject'],
-        resources: [props.auditBucket.arnForObjects(`${AUDIT_PREFIX}*`)],
-      }),
-    );
-    this.replayFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'AuditRecordEncryptViaS3',
-        actions: ['kms:GenerateDataKey'],
-        resources: [props.auditKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
-      }),
-    );
+    grantAuditRecordPut(this.replayFunction, props.auditBucket, props.auditKey);
 
     this.checksFunction = this.createFunction('Checks', 'checks', props, {
       timeout: Duration.minutes(10),
@@ -258,6 +245,7 @@ export class AuditProcessor extends Construct {
         conditions: { StringLike: { 's3:prefix': [`${AUDIT_PREFIX}*`, `${trailPrefix}/*`] } },
       }),
     );
+    // Not athenaResultsBucket.grantReadWrite: that adds s3:DeleteObject*, legal-hold and retention actions.
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'AthenaResultsReadWrite',
@@ -275,6 +263,7 @@ export class AuditProcessor extends Construct {
     );
     // Decrypt the SSE-KMS audit objects and CloudTrail files; encrypt the query results.
     props.auditKey.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    // Not cloudwatch.Metric.grantPutMetricData: that allows any namespace.
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'PublishCheckMetrics',

@@ -1,16 +1,15 @@
 /**
  * What platform engineers look at every morning: one CloudWatch dashboard per deployment and the alarms the
- * seeds ask for, each sent to an SNS topic and documented in docs/runbook.md. Metric names, dimensions and the
- * namespace come from `lambdas/shared/observability/metric-names.ts`, the same module the Lambdas emit with.
+ * seeds ask for (built in `operations-alarms.ts`), each sent to an SNS topic (`alarm-topic.ts`) and documented in
+ * docs/runbook.md. Metric names, dimensions and the namespace come from
+ * `lambdas/shared/observability/metric-names.ts`, the same module the Lambdas emit with.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -18,42 +17,17 @@ import {
   METRIC_NAMESPACE,
   METRICS,
   type MetricSpec,
-  metricDimensions,
 } from '../../lambdas/shared/observability/metric-names';
+import { AlarmTopic, EMAIL_ADDRESS } from './alarm-topic';
+import {
+  addOperationsAlarms,
+  cacheHitRateExpression,
+  gatewayMetric,
+  type OperationsThresholds,
+  upstreamErrorRateExpression,
+} from './operations-alarms';
 
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-/** Days in the cost alarm's window: the alarm range cap (period x evaluation periods <= 7 days). */
-const COST_WINDOW_DAYS = 7;
-
-/** Alarm thresholds (from config). */
-export interface OperationsThresholds {
-  /**
-   * Upstream 5xx/529/timeout rate, percent of requests, over 5-minute periods (2 of 3 breaching).
-   * @default 5
-   */
-  readonly upstreamErrorRatePercent?: number;
-  /**
-   * p99 of LatencyMs over 5-minute periods (2 of 3 breaching). Streaming calls are long: size it to the
-   * slowest legitimate generation.
-   * @default 60000
-   */
-  readonly p99LatencyMs?: number;
-  /**
-   * Daily cost increase that alarms, percent above the trailing week's daily mean (the seed: 20).
-   * @default 20
-   */
-  readonly dailyCostIncreasePercent?: number;
-  /**
-   * Below this weekly cache-hit rate (percent) a tenant alarms (the seed's KPI: 50).
-   * @default 50
-   */
-  readonly cacheHitRatePercent?: number;
-  /**
-   * The cost alarm stays quiet while the trailing daily mean is below this many USD (noise on tiny spend).
-   * @default 1
-   */
-  readonly costAlarmMinDailyUsd?: number;
-}
+export type { OperationsThresholds } from './operations-alarms';
 
 export interface OperationsDashboardProps {
   /** Tenant ids from config: one cost, cache-hit and request series each. */
@@ -99,41 +73,6 @@ export interface OperationsDashboardProps {
   readonly dashboardName?: string;
 }
 
-export interface AlarmTopicProps {
-  /** Customer-managed key encrypting the topic. */
-  readonly encryptionKey: kms.IKey;
-  /** @default - no subscription */
-  readonly email?: string;
-}
-
-/** KMS-encrypted, TLS-only SNS topic for alarms, with an optional e-mail subscription. */
-export class AlarmTopic extends Construct {
-  readonly topic: sns.Topic;
-
-  constructor(scope: Construct, id: string, props: AlarmTopicProps) {
-    super(scope, id);
-    if (props.email !== undefined && !EMAIL.test(props.email)) {
-      throw new Error(`AlarmTopic: email must be an e-mail address (got "${props.email}")`);
-    }
-    this.topic = new sns.Topic(this, 'Topic', {
-      displayName: 'Claude compliance gateway alarms',
-      masterKey: props.encryptionKey,
-      enforceSSL: true,
-    });
-    // CloudWatch publishes to an SSE-KMS topic only if the key lets it use the key (scoped to this account).
-    props.encryptionKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopic',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(props.encryptionKey).account } },
-      }),
-    );
-    if (props.email !== undefined) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
-  }
-}
-
 /** The dashboard and alarms of one deployment. */
 export class OperationsDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -142,22 +81,18 @@ export class OperationsDashboard extends Construct {
   /** Every alarm, by a stable key (`costIncrease:total`, `cacheHitRate:<tenant>`, ...). */
   readonly alarms: ReadonlyMap<string, cloudwatch.Alarm>;
 
-  private readonly alarmMap = new Map<string, cloudwatch.Alarm>();
-  private readonly action: cloudwatchActions.SnsAction;
-
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
     const thresholds = validate(props);
     this.alarmTopic = props.alarmTopic ?? this.createTopic(props);
-    this.action = new cloudwatchActions.SnsAction(this.alarmTopic);
-    this.alarms = this.alarmMap;
-
-    this.addCostAlarms(props.tenantIds, thresholds);
-    this.addCacheHitAlarms(props.tenantIds, thresholds.cacheHitRatePercent);
-    this.addAuditHealthAlarms(props.deadLetterQueue);
-    this.addDailyCheckAlarms();
-    this.addPolicyAlarms(props.businessHoursTenantIds ?? []);
-    this.addUpstreamAlarms(thresholds);
+    // The alarms are children of this construct: their construct and logical ids do not depend on the split.
+    this.alarms = addOperationsAlarms(this, {
+      tenantIds: props.tenantIds,
+      businessHoursTenantIds: props.businessHoursTenantIds ?? [],
+      deadLetterQueue: props.deadLetterQueue,
+      thresholds,
+      action: new cloudwatchActions.SnsAction(this.alarmTopic),
+    });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
@@ -172,230 +107,6 @@ export class OperationsDashboard extends Construct {
     }
     return new AlarmTopic(this, 'AlarmTopic', { encryptionKey: props.topicEncryptionKey, email: props.alarmEmail })
       .topic;
-  }
-
-  private addAlarm(key: string, id: string, props: cloudwatch.AlarmProps & { runbook: string }): cloudwatch.Alarm {
-    const { runbook, ...alarmProps } = props;
-    const alarm = new cloudwatch.Alarm(this, id, {
-      ...alarmProps,
-      alarmDescription: `${alarmProps.alarmDescription ?? ''} Runbook: docs/runbook.md#${runbook}`.trim(),
-    });
-    alarm.addAlarmAction(this.action);
-    this.alarmMap.set(key, alarm);
-    return alarm;
-  }
-
-  /**
-   * Week-over-week cost, within what a CloudWatch alarm can evaluate. Metric math has no time shift, and an
-   * alarm's range (period x evaluation periods) is capped at 7 days, so neither "same weekday last week" nor
-   * "this week vs last week" fits in one alarm. What fits: two views of the same metric over a 7-day window of
-   * daily sums — each day `d` against the mean of the other six days, `(SUM(d) - d) / 6` (SUM of one series is a
-   * scalar over the window). `d > 1.2 x mean(other six)` <=> the expression below > 20. FILL makes silent days
-   * count as 0 so the window always has 7 points; IF keeps the alarm quiet while spend is tiny. One breaching
-   * day of 7 alarms; the alarm clears once the spike leaves the window. A tenant with a strong weekday/weekend
-   * pattern sees weekday-vs-weekend swings here: raise `dailyCostIncreasePercent` for it, or replace this with
-   * an Athena-computed WoW metric from the daily checks (see docs/runbook.md).
-   */
-  private costIncreaseExpression(tenantId: string | undefined, t: Required<OperationsThresholds>) {
-    const label = tenantId ?? 'all tenants';
-    const day = 'FILL(cost, 0)';
-    const others = `(SUM(${day}) - ${day})`;
-    const n = COST_WINDOW_DAYS - 1;
-    return new cloudwatch.MathExpression({
-      expression: `IF(${others} / ${n} >= ${t.costAlarmMinDailyUsd}, 100 * (${n} * ${day} / ${others} - 1), 0)`,
-      usingMetrics: { cost: this.metric(METRICS.costUsd, tenantId, 'Sum', Duration.days(1)) },
-      period: Duration.days(1),
-      label: `Daily cost vs trailing-week mean, % (${label})`,
-    });
-  }
-
-  private addCostAlarms(tenantIds: readonly string[], t: Required<OperationsThresholds>): void {
-    for (const tenantId of [undefined, ...tenantIds]) {
-      const suffix = tenantId ?? 'Total';
-      this.addAlarm(`costIncrease:${tenantId ?? 'total'}`, `CostIncrease-${suffix}`, {
-        metric: this.costIncreaseExpression(tenantId, t),
-        threshold: t.dailyCostIncreasePercent,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: COST_WINDOW_DAYS,
-        datapointsToAlarm: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `Daily cost of ${tenantId ?? 'all tenants'} is more than ${t.dailyCostIncreasePercent}% above the trailing week's daily mean.`,
-        runbook: 'cost-increase',
-      });
-    }
-  }
-
-  private cacheHitExpression(tenantId: string, index: number, period: Duration): cloudwatch.MathExpression {
-    const [r, c, i] = [`r${index}`, `c${index}`, `i${index}`];
-    return new cloudwatch.MathExpression({
-      // No traffic reads as 100 %, so a quiet tenant never alarms.
-      expression: `IF((${r} + ${c} + ${i}) > 0, 100 * ${r} / (${r} + ${c} + ${i}), 100)`,
-      usingMetrics: {
-        [r]: this.metric(METRICS.cacheReadInputTokens, tenantId, 'Sum', period),
-        [c]: this.metric(METRICS.cacheCreationInputTokens, tenantId, 'Sum', period),
-        [i]: this.metric(METRICS.inputTokens, tenantId, 'Sum', period),
-      },
-      period,
-      label: `Cache-hit rate % (${tenantId})`,
-    });
-  }
-
-  private addCacheHitAlarms(tenantIds: readonly string[], threshold: number): void {
-    tenantIds.forEach((tenantId, index) => {
-      this.addAlarm(`cacheHitRate:${tenantId}`, `CacheHitRate-${tenantId}`, {
-        // One 7-day period: the seed's weekly KPI, and the longest range an alarm may evaluate.
-        metric: this.cacheHitExpression(tenantId, index, Duration.days(7)),
-        threshold,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `Prompt-cache hit rate of ${tenantId} over the last week is below ${threshold}%: a prompt-architecture defect.`,
-        runbook: 'cache-hit-rate',
-      });
-    });
-  }
-
-  /** "Any occurrence" alarm on a deployment-wide counter. Missing data means no event: not breaching. */
-  private addAnyAlarm(key: string, id: string, spec: MetricSpec, period: Duration, runbook: string): void {
-    this.addAlarm(key, id, {
-      metric: this.metric(spec, undefined, 'Sum', period, { label: null }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `${spec.name} >= 1: ${spec.description}.`,
-      runbook,
-    });
-  }
-
-  private addAuditHealthAlarms(deadLetterQueue: sqs.IQueue | undefined): void {
-    this.addAnyAlarm(
-      'auditWriteFailures',
-      'AuditWriteFailures',
-      METRICS.auditWriteFailures,
-      Duration.minutes(5),
-      'audit-write-failures',
-    );
-    if (deadLetterQueue) {
-      this.addAlarm('deadLetterQueueNotEmpty', 'DeadLetterQueueNotEmpty', {
-        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          statistic: 'Maximum',
-          period: Duration.minutes(5),
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
-        // SQS publishes depth for any queue holding messages, so a gap means an empty, idle queue.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: 'The audit dead-letter queue has held post-call records for 15 minutes.',
-        runbook: 'dlq-not-empty',
-      });
-    }
-  }
-
-  private addDailyCheckAlarms(): void {
-    const day = Duration.days(1);
-    this.addAnyAlarm(
-      'orphanedPreCall',
-      'OrphanedPreCallRecords',
-      METRICS.orphanedPreCallRecords,
-      day,
-      'orphaned-pre-call',
-    );
-    this.addAnyAlarm('residency', 'ResidencyViolations', METRICS.residencyViolations, day, 'residency-violations');
-    this.addAnyAlarm(
-      'shadowBedrock',
-      'ShadowBedrockInvocations',
-      METRICS.shadowBedrockInvocations,
-      day,
-      'shadow-bedrock',
-    );
-    this.addAnyAlarm(
-      'reconciliation',
-      'ReconciliationMismatches',
-      METRICS.reconciliationMismatches,
-      day,
-      'reconciliation-mismatches',
-    );
-  }
-
-  private addPolicyAlarms(businessHoursTenantIds: readonly string[]): void {
-    this.addAnyAlarm(
-      'modelOutsideCatalog',
-      'ModelOutsideCatalog',
-      METRICS.modelOutsideCatalog,
-      Duration.minutes(5),
-      'model-outside-catalog',
-    );
-    for (const tenantId of businessHoursTenantIds) {
-      this.addAlarm(`outsideBusinessHours:${tenantId}`, `CallsOutsideBusinessHours-${tenantId}`, {
-        metric: this.metric(METRICS.callsOutsideBusinessHours, tenantId, 'Sum', Duration.hours(1), { label: null }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${tenantId} made calls outside its configured business hours.`,
-        runbook: 'outside-business-hours',
-      });
-    }
-  }
-
-  private upstreamErrorRate(period: Duration): cloudwatch.MathExpression {
-    return new cloudwatch.MathExpression({
-      expression: 'IF(requests > 0, 100 * errors / requests, 0)',
-      usingMetrics: {
-        errors: this.metric(METRICS.upstreamErrors, undefined, 'Sum', period),
-        requests: this.metric(METRICS.requests, undefined, 'Sum', period),
-      },
-      period,
-      label: 'Upstream 5xx/529/timeout rate %',
-    });
-  }
-
-  private addUpstreamAlarms(t: Required<OperationsThresholds>): void {
-    const fiveMinutes = Duration.minutes(5);
-    this.addAlarm('upstreamErrorRate', 'UpstreamErrorRate', {
-      metric: this.upstreamErrorRate(fiveMinutes),
-      threshold: t.upstreamErrorRatePercent,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `More than ${t.upstreamErrorRatePercent}% of calls failed upstream (5xx, 529, timeout) in 2 of 3 five-minute periods.`,
-      runbook: 'upstream-error-rate',
-    });
-    this.addAlarm('p99Latency', 'P99Latency', {
-      metric: this.metric(METRICS.latencyMs, undefined, 'p99', fiveMinutes, { label: null }),
-      threshold: t.p99LatencyMs,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      // No calls, no latency: quiet periods are not slow ones.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `p99 latency above ${t.p99LatencyMs} ms in 2 of 3 five-minute periods.`,
-      runbook: 'p99-latency',
-    });
-  }
-
-  private metric(
-    spec: MetricSpec,
-    tenantId: string | undefined,
-    statistic: string,
-    period: Duration,
-    extra: { model?: string; label?: string | null } = {},
-  ): cloudwatch.Metric {
-    // Alarms pass `label: null`: a labelled metric synthesizes as a metric-math query instead of a plain metric.
-    const label =
-      extra.label === null ? undefined : (extra.label ?? (tenantId ? `${spec.name} ${tenantId}` : spec.name));
-    return new cloudwatch.Metric({
-      namespace: METRIC_NAMESPACE,
-      metricName: spec.name,
-      dimensionsMap: metricDimensions({ [DIMENSIONS.tenant]: tenantId, [DIMENSIONS.model]: extra.model }),
-      statistic,
-      period,
-      label,
-    });
   }
 
   /** A dashboard-only SEARCH over one breakdown dimension (SEARCH cannot back an alarm). */
@@ -428,12 +139,12 @@ export class OperationsDashboard extends Construct {
     this.dashboard.addWidgets(
       graph(
         'Cost per tenant per day (USD)',
-        tenants.map((tenantId) => this.metric(METRICS.costUsd, tenantId, 'Sum', day)),
+        tenants.map((tenantId) => gatewayMetric(METRICS.costUsd, tenantId, 'Sum', day)),
         { stacked: true, period: day },
       ),
       graph(
         'Cache-hit rate per tenant per day (%)',
-        tenants.map((tenantId, index) => this.cacheHitExpression(tenantId, index, day)),
+        tenants.map((tenantId, index) => cacheHitRateExpression(tenantId, index, day)),
         {
           leftYAxis: { min: 0, max: 100 },
           leftAnnotations: [{ value: t.cacheHitRatePercent, label: 'KPI floor' }],
@@ -445,26 +156,26 @@ export class OperationsDashboard extends Construct {
       graph(
         'Requests, denials, upstream errors',
         [
-          this.metric(METRICS.requests, undefined, 'Sum', five),
-          this.metric(METRICS.denials, undefined, 'Sum', five),
-          this.metric(METRICS.upstreamErrors, undefined, 'Sum', five),
+          gatewayMetric(METRICS.requests, undefined, 'Sum', five),
+          gatewayMetric(METRICS.denials, undefined, 'Sum', five),
+          gatewayMetric(METRICS.upstreamErrors, undefined, 'Sum', five),
         ],
-        { right: [this.upstreamErrorRate(five)] },
+        { right: [upstreamErrorRateExpression(five)] },
       ),
       graph(
         'Requests per tenant',
-        tenants.map((tenantId) => this.metric(METRICS.requests, tenantId, 'Sum', five)),
+        tenants.map((tenantId) => gatewayMetric(METRICS.requests, tenantId, 'Sum', five)),
       ),
     );
     this.dashboard.addWidgets(
       graph(
         'Tokens per day (all tenants)',
         [METRICS.inputTokens, METRICS.outputTokens, METRICS.cacheReadInputTokens, METRICS.cacheCreationInputTokens].map(
-          (spec) => this.metric(spec, undefined, 'Sum', day),
+          (spec) => gatewayMetric(spec, undefined, 'Sum', day),
         ),
         { period: day },
       ),
-      graph('Deployment cost per day (USD)', [this.metric(METRICS.costUsd, undefined, 'Sum', day)], { period: day }),
+      graph('Deployment cost per day (USD)', [gatewayMetric(METRICS.costUsd, undefined, 'Sum', day)], { period: day }),
     );
     this.dashboard.addWidgets(
       graph('Denials by reason', [this.breakdown(METRICS.denials, DIMENSIONS.reason, hour)]),
@@ -474,10 +185,10 @@ export class OperationsDashboard extends Construct {
       graph(
         'Latency and time to first token (ms)',
         [
-          this.metric(METRICS.latencyMs, undefined, 'p50', five, { label: 'LatencyMs p50' }),
-          this.metric(METRICS.latencyMs, undefined, 'p99', five, { label: 'LatencyMs p99' }),
-          this.metric(METRICS.timeToFirstTokenMs, undefined, 'p50', five, { label: 'TimeToFirstTokenMs p50' }),
-          this.metric(METRICS.timeToFirstTokenMs, undefined, 'p99', five, { label: 'TimeToFirstTokenMs p99' }),
+          gatewayMetric(METRICS.latencyMs, undefined, 'p50', five, { label: 'LatencyMs p50' }),
+          gatewayMetric(METRICS.latencyMs, undefined, 'p99', five, { label: 'LatencyMs p99' }),
+          gatewayMetric(METRICS.timeToFirstTokenMs, undefined, 'p50', five, { label: 'TimeToFirstTokenMs p50' }),
+          gatewayMetric(METRICS.timeToFirstTokenMs, undefined, 'p99', five, { label: 'TimeToFirstTokenMs p99' }),
         ],
         { leftAnnotations: [{ value: t.p99LatencyMs, label: 'p99 alarm' }] },
       ),
@@ -485,7 +196,7 @@ export class OperationsDashboard extends Construct {
         'p99 latency per tenant and model (ms)',
         tenants.flatMap((tenantId) =>
           props.modelIds.map((model) =>
-            this.metric(METRICS.latencyMs, tenantId, 'p99', five, { model, label: `${tenantId} ${model}` }),
+            gatewayMetric(METRICS.latencyMs, tenantId, 'p99', five, { model, label: `${tenantId} ${model}` }),
           ),
         ),
       ),
@@ -495,13 +206,13 @@ export class OperationsDashboard extends Construct {
         stacked: true,
       }),
       graph('Policy: model outside catalog, calls outside business hours', [
-        this.metric(METRICS.modelOutsideCatalog, undefined, 'Sum', hour),
-        this.metric(METRICS.callsOutsideBusinessHours, undefined, 'Sum', hour),
+        gatewayMetric(METRICS.modelOutsideCatalog, undefined, 'Sum', hour),
+        gatewayMetric(METRICS.callsOutsideBusinessHours, undefined, 'Sum', hour),
       ]),
     );
     const auditHealth: cloudwatch.IMetric[] = [
-      this.metric(METRICS.auditWriteFailures, undefined, 'Sum', five),
-      this.metric(METRICS.deadLetteredRecords, undefined, 'Sum', five),
+      gatewayMetric(METRICS.auditWriteFailures, undefined, 'Sum', five),
+      gatewayMetric(METRICS.deadLetteredRecords, undefined, 'Sum', five),
     ];
     if (props.deadLetterQueue) {
       auditHealth.push(
@@ -514,14 +225,14 @@ export class OperationsDashboard extends Construct {
     }
     this.dashboard.addWidgets(
       graph('Audit store health', auditHealth, {
-        right: [this.metric(METRICS.orphanedPreCallRecords, undefined, 'Sum', day)],
+        right: [gatewayMetric(METRICS.orphanedPreCallRecords, undefined, 'Sum', day)],
       }),
       graph(
         'Daily checks: residency, shadow Bedrock, reconciliation',
         [
-          this.metric(METRICS.residencyViolations, undefined, 'Sum', day),
-          this.metric(METRICS.shadowBedrockInvocations, undefined, 'Sum', day),
-          this.metric(METRICS.reconciliationMismatches, undefined, 'Sum', day),
+          gatewayMetric(METRICS.residencyViolations, undefined, 'Sum', day),
+          gatewayMetric(METRICS.shadowBedrockInvocations, undefined, 'Sum', day),
+          gatewayMetric(METRICS.reconciliationMismatches, undefined, 'Sum', day),
         ],
         { period: day },
       ),
@@ -541,7 +252,7 @@ export class OperationsDashboard extends Construct {
       );
     }
     this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarmMap.values()], width: 24, height: 6 }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms.values()], width: 24, height: 6 }),
     );
   }
 }
@@ -554,7 +265,7 @@ function validate(props: OperationsDashboardProps): Required<OperationsThreshold
       throw new Error(`OperationsDashboard: businessHoursTenantIds names a tenant not in tenantIds (got "${id}")`);
     }
   }
-  if (props.alarmEmail !== undefined && !EMAIL.test(props.alarmEmail)) {
+  if (props.alarmEmail !== undefined && !EMAIL_ADDRESS.test(props.alarmEmail)) {
     throw new Error(`OperationsDashboard: alarmEmail must be an e-mail address (got "${props.alarmEmail}")`);
   }
   const t: Required<OperationsThresholds> = {

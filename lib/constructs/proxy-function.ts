@@ -20,53 +20,13 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { foundationModelId } from '../../lambdas/shared/adapters/bedrock-model-client';
-import { AUDIT_PREFIX } from '../../lambdas/shared/audit/object-key';
 import { ENV } from '../../lambdas/shared/env';
-import { allowedRoutes, catalogModel } from '../../lambdas/shared/policy/model-catalog';
-import type { BedrockRoutingScope, TenantConfig } from '../../lambdas/shared/policy/tenant-config';
+import type { TenantConfig } from '../../lambdas/shared/policy/tenant-config';
+import { grantAuditRecordPut } from './audit-bucket';
+import { type BedrockInvokeTarget, bedrockInvokeTargets, grantBedrockInvoke } from './bedrock-invoke-permissions';
 
 /** Entry of the proxy bundle (the composition root). */
 export const PROXY_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'proxy', 'index.ts');
-
-/** Bedrock actions the proxy calls on a model (streaming and not). */
-const BEDROCK_INVOKE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
-
-/** A Bedrock id the proxy may invoke, as the catalog routes it. */
-export interface BedrockInvokeTarget {
-  /** Id in the InvokeModel path: an inference-profile id (`global.…`, `apac.…`) or an in-region model id. */
-  readonly modelId: string;
-  readonly scope: BedrockRoutingScope;
-  /** The foundation model behind it (CountTokens and the foundation-model ARNs). */
-  readonly foundationModelId: string;
-}
-
-/**
- * Every Bedrock id the tenants' policies can route to: for each Bedrock tenant, each alias (fallbacks are
- * aliases too), each scope its residency allows that the catalog has a profile for. Sorted and de-duplicated so
- * that the IAM policy is stable across synths.
- */
-export function bedrockInvokeTargets(tenants: readonly TenantConfig[]): BedrockInvokeTarget[] {
-  const targets = new Map<string, BedrockInvokeTarget>();
-  for (const tenant of tenants) {
-    if (tenant.provider !== 'bedrock') continue;
-    for (const [alias, catalogId] of Object.entries(tenant.models)) {
-      const model = catalogModel(catalogId);
-      if (model === undefined) {
-        throw new Error(`ProxyFunction: tenant "${tenant.id}" alias "${alias}" names unknown model "${catalogId}"`);
-      }
-      for (const route of allowedRoutes(model, 'bedrock', tenant.residency)) {
-        if (route.provider !== 'bedrock') continue;
-        targets.set(route.modelId, {
-          modelId: route.modelId,
-          scope: route.scope,
-          foundationModelId: foundationModelId(route.modelId),
-        });
-      }
-    }
-  }
-  return [...targets.values()].sort((a, b) => a.modelId.localeCompare(b.modelId));
-}
 
 /**
  * The role as a grant target whose grants land in a customer-managed policy instead of the role's inline default
@@ -250,7 +210,7 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
         externalModules: [],
         // The policy travels with the code: Lambda variables are capped at 4 KB in total.
         define: {
-          'process.env.GATEWAY_POLICY_DOCUMENT': JSON.stringify(JSON.stringify({ tenants: props.tenants })),
+          [`process.env.${ENV.policyDocument}`]: JSON.stringify(JSON.stringify({ tenants: props.tenants })),
         },
       },
     });
@@ -258,39 +218,17 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
     this.function.node.addDependency(networkPolicy, this.policy);
 
     this.logGroup.grantWrite(this);
-    this.grantAuditPut(props.auditBucket, props.auditKey);
+    grantAuditRecordPut(this, props.auditBucket, props.auditKey);
     props.reidentificationKey.grant(this, 'kms:GenerateDataKey');
     this.grantSecretRead(props.tokenSecret, region);
     if (this.anthropicApiKeySecret) this.grantSecretRead(this.anthropicApiKeySecret, region);
     this.grantDeadLetterSend(props.auditKey, region);
 
     this.bedrockTargets = bedrockInvokeTargets(props.tenants);
-    this.grantBedrockInvoke(this.bedrockTargets, partition, region, account);
+    grantBedrockInvoke(this, this.bedrockTargets, { partition, region, account });
 
     this.acknowledgeFindings(props.reservedConcurrentExecutions !== undefined);
     this.acknowledgePolicyWildcards();
-  }
-
-  /**
-   * `s3:PutObject` on `audit/v1/*` and `kms:GenerateDataKey` on the audit key through S3 only. Not
-   * `grantPut`/`grantWrite`: those add `s3:PutObjectLegalHold`, `s3:PutObjectRetention`, `s3:Abort*` and more.
-   */
-  private grantAuditPut(bucket: s3.IBucket, auditKey: kms.IKey): void {
-    this.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'AuditRecordPutOnly',
-        actions: ['s3:PutObject'],
-        resources: [bucket.arnForObjects(`${AUDIT_PREFIX}*`)],
-      }),
-    );
-    this.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'AuditRecordEncryptViaS3',
-        actions: ['kms:GenerateDataKey'],
-        resources: [auditKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
-      }),
-    );
   }
 
   /**
@@ -341,86 +279,6 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
             'kms:EncryptionContext:aws:sqs:arn': this.auditDeadLetterQueue.queueArn,
           },
         },
-      }),
-    );
-  }
-
-  /**
-   * Bedrock invoke on exactly the routed ids (AWS-NOTES.md). A `global.` profile needs three statements: the
-   * profile; the regional foundation model, requested in this region through that profile; and the
-   * region-less foundation model (`aws:RequestedRegion` "unspecified") through that profile. An `apac.` profile
-   * routes to the foundation model in any APAC destination region, so its model ARN names every region, bound to
-   * the profile. CountTokens takes the foundation-model id in this region.
-   */
-  private grantBedrockInvoke(
-    targets: readonly BedrockInvokeTarget[],
-    partition: string,
-    region: string,
-    account: string,
-  ): void {
-    if (targets.length === 0) return;
-    const profileArn = (profileId: string): string =>
-      `arn:${partition}:bedrock:${region}:${account}:inference-profile/${profileId}`;
-    const modelArn = (modelRegion: string, modelId: string): string =>
-      `arn:${partition}:bedrock:${modelRegion}::foundation-model/${modelId}`;
-
-    const profiles = targets.filter((target) => target.scope !== 'in-region');
-    if (profiles.length > 0) {
-      this.grantPrincipal.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'BedrockInvokeInferenceProfiles',
-          actions: BEDROCK_INVOKE_ACTIONS,
-          resources: profiles.map((target) => profileArn(target.modelId)),
-        }),
-      );
-    }
-    for (const [index, target] of targets.entries()) {
-      const sid = `BedrockModel${index}`;
-      if (target.scope === 'in-region') {
-        this.grantPrincipal.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: `${sid}InRegion`,
-            actions: BEDROCK_INVOKE_ACTIONS,
-            resources: [modelArn(region, target.modelId)],
-          }),
-        );
-        continue;
-      }
-      const viaProfile = { 'bedrock:InferenceProfileArn': profileArn(target.modelId) };
-      if (target.scope === 'global') {
-        this.grantPrincipal.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: `${sid}GlobalRegional`,
-            actions: BEDROCK_INVOKE_ACTIONS,
-            resources: [modelArn(region, target.foundationModelId)],
-            conditions: { StringEquals: { 'aws:RequestedRegion': region, ...viaProfile } },
-          }),
-        );
-        this.grantPrincipal.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: `${sid}GlobalUnspecified`,
-            actions: BEDROCK_INVOKE_ACTIONS,
-            resources: [modelArn('', target.foundationModelId)],
-            conditions: { StringEquals: { 'aws:RequestedRegion': 'unspecified', ...viaProfile } },
-          }),
-        );
-      } else {
-        this.grantPrincipal.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: `${sid}GeoDestinations`,
-            actions: BEDROCK_INVOKE_ACTIONS,
-            resources: [modelArn('*', target.foundationModelId)],
-            conditions: { StringEquals: viaProfile },
-          }),
-        );
-      }
-    }
-    const countable = [...new Set(targets.map((target) => target.foundationModelId))];
-    this.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'BedrockCountTokens',
-        actions: ['bedrock:CountTokens'],
-        resources: countable.map((modelId) => modelArn(region, modelId)),
       }),
     );
   }

@@ -19,6 +19,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -30,14 +31,22 @@ import {
 } from '../../lambdas/shared/auth/auth-directory';
 import { ENV } from '../../lambdas/shared/env';
 import type { TenantConfig } from '../../lambdas/shared/policy/tenant-config';
+import { grantAuditRecordPut } from './audit-bucket';
 
 /** The parts of a tenant's config this construct reads. */
 export type TenantIdentityTenant = Pick<TenantConfig, 'id' | 'auth' | 'limits'>;
 
 export interface TenantIdentityProps {
   readonly tenants: readonly TenantIdentityTenant[];
-  /** Encrypts the tenant secrets and the authorizer's log group (the audit key). */
+  /** Encrypts the tenant secrets and the authorizer's log group (the audit key, which also encrypts `auditBucket`). */
   readonly encryptionKey: kms.IKey;
+  /**
+   * The Object Lock audit bucket (SSE-KMS with `encryptionKey`). When given, the authorizer writes a `denied`
+   * audit record for each refused credential that names a known tenant (e.g. an expired access token), with
+   * put-only access to `audit/v1/*`.
+   * @default - refusals are only logged
+   */
+  readonly auditBucket?: s3.IBucket;
   /**
    * Retention of the authorizer's log group.
    * @default logs.RetentionDays.ONE_YEAR
@@ -66,7 +75,7 @@ export interface TenantIdentityProps {
   readonly keyRefresh?: Duration;
   /**
    * Run the authorizer in this VPC. It then needs the Secrets Manager endpoint and a route to Cognito's public JWKS
-   * URL (NAT) when a tenant uses OAuth2.
+   * URL (NAT) when a tenant uses OAuth2, and a route to S3 (gateway endpoint or NAT) when `auditBucket` is set.
    * @default - outside any VPC
    */
   readonly vpc?: ec2.IVpc;
@@ -214,8 +223,16 @@ export class TenantIdentity extends Construct {
         [ENV.oauthScope]: GATEWAY_INVOKE_SCOPE,
         [ENV.authRefreshSeconds]: String((props.keyRefresh ?? Duration.minutes(5)).toSeconds()),
         [ENV.logLevel]: 'INFO',
+        ...(props.auditBucket ? { [ENV.auditBucket]: props.auditBucket.bucketName } : {}),
       },
-      bundling: { minify: true, sourceMap: false, target: 'node22' },
+      bundling: {
+        minify: true,
+        sourceMap: false,
+        target: 'node22',
+        // Bundle our pinned S3 client (its default CRC32 checksum is what Object Lock requires on every PUT, and
+        // the runtime's SDK version is not ours to choose); Secrets Manager comes from the runtime.
+        externalModules: ['@aws-sdk/client-secrets-manager'],
+      },
     });
     iam.Grant.addToPrincipal({
       grantee: role,
@@ -233,6 +250,24 @@ export class TenantIdentity extends Construct {
       resourceArns: [props.encryptionKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
     });
+    if (props.auditBucket) {
+      // Put-only on audit/v1/* and GenerateDataKey via S3: not grantPut/grantWrite (they add retention and
+      // legal-hold actions), and both in the role's own policy (no reference back into the stateful stack).
+      grantAuditRecordPut(role, props.auditBucket, props.encryptionKey);
+      NagSuppressions.addResourceSuppressions(
+        role,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'Denied audit records are written under per-day, per-tenant, per-request keys below audit/v1/, so ' +
+              'the grant is s3:PutObject (only) on that prefix',
+            appliesTo: [{ regex: '/^Resource::.+\\/audit\\/v1\\/\\*$/g' }],
+          },
+        ],
+        true,
+      );
+    }
     this.acknowledgeAuthorizerFindings(props);
   }
 

@@ -10,10 +10,11 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { GatewayConfig } from '../config';
+import { AlarmTopic } from '../constructs/alarm-topic';
 import { AuditProcessor } from '../constructs/audit-processor';
 import { GatewayApi, gatewayApiSettings } from '../constructs/gateway-api';
 import { GatewayNetwork } from '../constructs/gateway-network';
-import { AlarmTopic, OperationsDashboard } from '../constructs/operations-dashboard';
+import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { ProxyFunction, proxyRoleNameFor } from '../constructs/proxy-function';
 import { TenantIdentity } from '../constructs/tenant-identity';
 
@@ -77,6 +78,8 @@ export class GatewayStack extends Stack {
     this.identity = new TenantIdentity(this, 'TenantIdentity', {
       tenants: config.tenants,
       encryptionKey: props.auditKey,
+      // Known tenants refused at the edge (an expired OAuth2 token, say) get a `denied` record too.
+      auditBucket: props.auditBucket,
       logRetention,
     });
     this.api = new GatewayApi(this, 'Api', {

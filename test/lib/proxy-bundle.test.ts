@@ -35,7 +35,11 @@ describe('proxy bundle', () => {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678'),
       auditBucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'gateway-audit'),
-      auditKey: kms.Key.fromKeyArn(stack, 'AuditKey', 'arn:aws:kms:ap-south-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+      auditKey: kms.Key.fromKeyArn(
+        stack,
+        'AuditKey',
+        'arn:aws:kms:ap-south-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      ),
       reidentificationKey: kms.Key.fromKeyArn(stack, 'ReidKey', 'arn:aws:kms:ap-south-1:111122223333:key/b'),
       tokenSecret: secretsmanager.Secret.fromSecretCompleteArn(
         stack,

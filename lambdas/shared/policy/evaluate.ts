@@ -23,6 +23,14 @@ export const DENY_REASONS = {
   residency: 'residency_not_allowed',
   zdr: 'zdr_feature_not_opted_in',
   classification: 'data_classification_not_allowed',
+  // Refusals by the authorizer of a credential that names a known tenant (a verified but unacceptable OAuth2
+  // access token). Unknown credentials are never audited, so these always carry a real tenant.
+  /** The tenant's access token has expired. */
+  authenticationExpired: 'authentication_expired',
+  /** The tenant's access token lacks the gateway's invoke scope. */
+  authenticationScopeMissing: 'authentication_scope_missing',
+  /** Any other refusal of a known tenant's credential (e.g. not yet valid, not an access token). */
+  authenticationFailed: 'authentication_failed',
 } as const;
 
 /** What the policy decided. */

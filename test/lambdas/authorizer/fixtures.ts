@@ -53,16 +53,25 @@ export function accessToken(
 
 export const METHOD_ARN = 'arn:aws:execute-api:ap-south-1:111122223333:abcdef1234/prod/POST/v1/messages';
 
-/** A REQUEST authorizer event as API Gateway sends it for `POST /v1/messages` (headers as the client sent them). */
+/** API Gateway's `$context.requestId` of a request: a UUID. */
+export const REQUEST_ID = '3f1c2b7e-9a4d-4c1e-8b2f-6d5e4c3b2a10';
+
+/**
+ * A REQUEST authorizer event as API Gateway sends it for `POST /v1/messages` (headers as the client sent them).
+ * `requestId` fills `requestContext.requestId` (the only request-context field the authorizer reads); by default
+ * the request context is empty.
+ */
 export function authorizerEvent(
   headers: Record<string, string>,
   methodArn = METHOD_ARN,
+  requestId?: string,
+  resource = '/v1/messages',
 ): APIGatewayRequestAuthorizerEvent {
   return {
     type: 'REQUEST',
     methodArn,
-    resource: '/v1/messages',
-    path: '/v1/messages',
+    resource,
+    path: resource,
     httpMethod: 'POST',
     headers,
     multiValueHeaders: null,
@@ -70,7 +79,8 @@ export function authorizerEvent(
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
     stageVariables: null,
-    // The authorizer reads no request context.
-    requestContext: {} as APIGatewayRequestAuthorizerEvent['requestContext'],
+    requestContext: (requestId === undefined
+      ? {}
+      : { requestId }) as APIGatewayRequestAuthorizerEvent['requestContext'],
   };
 }

@@ -1,7 +1,15 @@
-import { type AuthorizerLogger, makeAuthorizer, stageWideResource } from '../../../lambdas/authorizer/handler';
+import {
+  type AuthorizerDenial,
+  type AuthorizerLogger,
+  denyReasonOf,
+  makeAuthorizer,
+  stageWideResource,
+} from '../../../lambdas/authorizer/handler';
 import { StaticTenantAuthDirectory, tenantKeyEntries } from '../../../lambdas/shared/auth/auth-directory';
 import { CognitoAccessTokenVerifier } from '../../../lambdas/shared/auth/cognito-access-token-verifier';
-import { accessToken, authorizerEvent, METHOD_ARN, signingKey, USER_POOL_ID } from './fixtures';
+import { DENY_REASON_VALUES } from '../../../lambdas/shared/observability/metric-names';
+import { DENY_REASONS } from '../../../lambdas/shared/policy/evaluate';
+import { accessToken, authorizerEvent, METHOD_ARN, REQUEST_ID, signingKey, USER_POOL_ID } from './fixtures';
 
 const ACME_KEY = 'acmeKeyCurrent0000000000000000000000000000000000';
 const ACME_OLD_KEY = 'acmeKeyPrevious000000000000000000000000000000000';
@@ -214,6 +222,171 @@ describe('authorizer: OAuth2 client-credentials access tokens', () => {
   it('treats a JWT as a (wrong) key when no tenant uses OAuth2', async () => {
     const { authorize } = setup({ withTokens: false });
     await expect(authorize(event({ authorization: `Bearer ${accessToken(key)}` }))).rejects.toThrow('Unauthorized');
+  });
+});
+
+describe('authorizer: denied audit records of known tenants', () => {
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  function recordingSetup(
+    options: { dir?: StaticTenantAuthDirectory; recordDenial?: (denial: AuthorizerDenial) => Promise<void> } = {},
+  ) {
+    const logger = recordingLogger();
+    const denials: AuthorizerDenial[] = [];
+    let clock = 1_000;
+    const authorize = makeAuthorizer({
+      directory: async () => options.dir ?? directory(),
+      accessTokens: verifier(),
+      logger,
+      recordDenial:
+        options.recordDenial ??
+        (async (denial) => {
+          denials.push(denial);
+        }),
+      now: () => {
+        clock += 7;
+        return clock;
+      },
+    });
+    return { authorize, logger, denials };
+  }
+
+  it('records exactly one denial for an expired token of a known client, never the token', async () => {
+    // Prepare
+    const { authorize, denials, logger } = recordingSetup();
+    const expired = accessToken(key, { exp: nowSeconds() - 60 });
+    // Act
+    await expect(authorize(authorizerEvent(bearer(expired), METHOD_ARN, REQUEST_ID))).rejects.toThrow(/^Unauthorized$/);
+    // Assess
+    expect(denials).toEqual([
+      {
+        tenantId: 'globex',
+        principal: 'client-globex',
+        reason: 'authentication_expired',
+        requestId: REQUEST_ID,
+        operation: 'messages',
+        latencyMs: 7,
+      },
+    ]);
+    for (const part of expired.split('.')) {
+      expect(JSON.stringify(denials)).not.toContain(part);
+      expect(JSON.stringify(logger.calls)).not.toContain(part);
+    }
+  });
+
+  it.each([
+    ['a token without the gateway/invoke scope', { scope: 'other/read' }, 'authentication_scope_missing'],
+    ['a token that is not yet valid', { nbf: Math.floor(Date.now() / 1000) + 3600 }, 'authentication_failed'],
+  ])('records %s of a known client with its reason', async (_name, claims, reason) => {
+    const { authorize, denials } = recordingSetup();
+    await expect(authorize(authorizerEvent(bearer(accessToken(key, claims)), METHOD_ARN, REQUEST_ID))).rejects.toThrow(
+      /^Unauthorized$/,
+    );
+    expect(denials).toEqual([expect.objectContaining({ tenantId: 'globex', principal: 'client-globex', reason })]);
+  });
+
+  it('records the count_tokens operation for POST /v1/messages/count_tokens', async () => {
+    const { authorize, denials } = recordingSetup();
+    const expired = accessToken(key, { exp: nowSeconds() - 60 });
+    const event = authorizerEvent(bearer(expired), METHOD_ARN, REQUEST_ID, '/v1/messages/count_tokens');
+    await expect(authorize(event)).rejects.toThrow(/^Unauthorized$/);
+    expect(denials.map((denial) => denial.operation)).toEqual(['count_tokens']);
+  });
+
+  it.each([
+    ['no credential', {}],
+    ['a wrong key', { 'x-api-key': 'not-a-tenant-key-000000000000000000000000000000' }],
+    ['a rotated-out key (it names no tenant once removed)', { 'x-api-key': ACME_KEY }],
+    ['garbage in three parts', bearer('abc.def.ghi')],
+    ['a token of another app client', bearer(accessToken(key, { client_id: 'client-of-someone-else' }))],
+    [
+      'an expired token of a configured client that maps to no tenant',
+      bearer(accessToken(key, { client_id: 'client-other', exp: Math.floor(Date.now() / 1000) - 60 })),
+    ],
+    [
+      'a forged expired token (same kid, other key)',
+      bearer(accessToken(signingKey(), { exp: Math.floor(Date.now() / 1000) - 60 })),
+    ],
+    [
+      'a token from another user pool',
+      bearer(accessToken(key, { iss: 'https://cognito-idp.ap-south-1.amazonaws.com/ap-south-1_Other' })),
+    ],
+  ])('answers Unauthorized for %s and records nothing', async (_name, headers) => {
+    // Prepare: acme has rotated to k2, so ACME_KEY is a removed key
+    const { authorize, denials } = recordingSetup({ dir: directory({ currentId: 'k2', current: ACME_OLD_KEY }) });
+    // Act + Assess
+    await expect(authorize(authorizerEvent(headers, METHOD_ARN, REQUEST_ID))).rejects.toThrow(/^Unauthorized$/);
+    expect(denials).toEqual([]);
+  });
+
+  it('records nothing for valid credentials', async () => {
+    const { authorize, denials } = recordingSetup();
+    await authorize(authorizerEvent({ 'x-api-key': ACME_KEY }, METHOD_ARN, REQUEST_ID));
+    await authorize(authorizerEvent(bearer(accessToken(key)), METHOD_ARN, REQUEST_ID));
+    expect(denials).toEqual([]);
+  });
+
+  it.each([
+    ['rejects', async () => Promise.reject(new Error(`s3 said no for ${REQUEST_ID}`))],
+    [
+      'throws synchronously',
+      (() => {
+        throw new TypeError('boom');
+      }) as (denial: AuthorizerDenial) => Promise<void>,
+    ],
+  ])('still answers Unauthorized when the recorder %s, and logs who without the credential', async (_name, fail) => {
+    // Prepare
+    const { authorize, logger } = recordingSetup({ recordDenial: fail });
+    const expired = accessToken(key, { exp: nowSeconds() - 60 });
+    // Act
+    await expect(authorize(authorizerEvent(bearer(expired), METHOD_ARN, REQUEST_ID))).rejects.toThrow(/^Unauthorized$/);
+    // Assess
+    expect(logger.calls.at(-1)).toEqual({
+      level: 'error',
+      message: 'denied audit record not written',
+      extra: {
+        tenantId: 'globex',
+        principal: 'client-globex',
+        requestId: REQUEST_ID,
+        errorName: expect.stringMatching(/^(Error|TypeError)$/),
+      },
+    });
+    expect(JSON.stringify(logger.calls)).not.toContain(expired.split('.')[2]);
+  });
+
+  it.each([
+    ['no request id', undefined],
+    ['a request id the audit schema refuses', 'short'],
+  ])('does not record (but still refuses) with %s', async (_name, requestId) => {
+    const { authorize, denials, logger } = recordingSetup();
+    const expired = accessToken(key, { exp: nowSeconds() - 60 });
+    await expect(authorize(authorizerEvent(bearer(expired), METHOD_ARN, requestId))).rejects.toThrow(/^Unauthorized$/);
+    expect(denials).toEqual([]);
+    expect(logger.calls.at(-1)).toEqual({
+      level: 'error',
+      message: 'denied audit record not written: no valid request id',
+      extra: { tenantId: 'globex', principal: 'client-globex' },
+    });
+  });
+
+  it('maps every token rejection to one of the policy deny reasons (valid metric dimensions)', () => {
+    const rejections = [
+      'malformed',
+      'bad_signature',
+      'wrong_issuer',
+      'expired',
+      'not_yet_valid',
+      'wrong_token_use',
+      'wrong_client',
+      'missing_scope',
+      'keys_unavailable',
+      'invalid',
+    ] as const;
+    for (const rejection of rejections) expect(DENY_REASON_VALUES).toContain(denyReasonOf(rejection));
+    expect(denyReasonOf('expired')).toBe(DENY_REASONS.authenticationExpired);
+    expect(denyReasonOf('missing_scope')).toBe(DENY_REASONS.authenticationScopeMissing);
+    expect(denyReasonOf('wrong_token_use')).toBe(DENY_REASONS.authenticationFailed);
   });
 });
 

@@ -215,15 +215,22 @@ describe('AuditBucket', () => {
     expect(JSON.stringify(dev.template.findResources('AWS::S3::BucketPolicy'))).not.toContain('bedrock.amazonaws.com');
   });
 
-  test('grantAuditPut: PutObject on audit/v1/* and encrypt-only on the key, nothing else', () => {
+  test('grantAuditPut: PutObject on audit/v1/* and GenerateDataKey on the key through S3 only, nothing else', () => {
     const statements = policyOf(prod, 'Writer');
     expect(statements).toEqual([
       {
+        Sid: 'AuditRecordPutOnly',
         Effect: 'Allow',
         Action: 's3:PutObject',
         Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id(prod, prod.audit.bucket), 'Arn'] }, '/audit/v1/*']] },
       },
-      expect.objectContaining({ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:GenerateDataKey'] }),
+      {
+        Sid: 'AuditRecordEncryptViaS3',
+        Effect: 'Allow',
+        Action: 'kms:GenerateDataKey',
+        Resource: { 'Fn::GetAtt': [id(prod, prod.audit.encryptionKey), 'Arn'] },
+        Condition: { StringEquals: { 'kms:ViaService': 's3.ap-south-1.amazonaws.com' } },
+      },
     ]);
   });
 

@@ -6,7 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { ENV } from '../../../lambdas/shared/env';
-import { bedrockInvokeTargets, ProxyFunction, type ProxyFunctionProps } from '../../../lib/constructs/proxy-function';
+import { bedrockInvokeTargets } from '../../../lib/constructs/bedrock-invoke-permissions';
+import { ProxyFunction, type ProxyFunctionProps } from '../../../lib/constructs/proxy-function';
 import { addNagPacks, nagFindings, testApp, testConfig } from '../../helpers/cdk';
 
 const REGION = 'ap-south-1';

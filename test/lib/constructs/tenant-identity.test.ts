@@ -1,10 +1,53 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { authDirectoryConfigSchema } from '../../../lambdas/shared/auth/auth-directory';
 import { TenantIdentity } from '../../../lib/constructs/tenant-identity';
-import { testApp } from '../../helpers/cdk';
-import { apiTestStack } from './gateway-test-stack';
+import { addNagPacks, nagFindings, testApp, testConfig } from '../../helpers/cdk';
+import { apiTestStack, TWO_TENANTS } from './gateway-test-stack';
+
+/**
+ * TenantIdentity alone, with the audit key and (optionally) the audit bucket in a stateful stack as in the app, and
+ * the cdk-nag packs on its stack.
+ */
+function identityStack(options: { auditBucket: boolean }) {
+  const app = testApp();
+  const env = { account: '111122223333', region: 'ap-south-1' };
+  const dataStack = new Stack(app, 'ClaudeGateway-AuditData', { env });
+  const auditKey = new kms.Key(dataStack, 'AuditKey', { enableKeyRotation: true });
+  auditKey.grantEncryptDecrypt(new iam.ServicePrincipal('logs.ap-south-1.amazonaws.com'));
+  const auditBucket = new s3.Bucket(dataStack, 'AuditBucket', {
+    encryption: s3.BucketEncryption.KMS,
+    encryptionKey: auditKey,
+    objectLockEnabled: true,
+  });
+  const stack = new Stack(app, 'ClaudeGateway-Gateway', { env });
+  addNagPacks(stack);
+  const identity = new TenantIdentity(stack, 'TenantIdentity', {
+    tenants: testConfig({ tenants: TWO_TENANTS }).tenants,
+    encryptionKey: auditKey,
+    ...(options.auditBucket ? { auditBucket } : {}),
+  });
+  return { stack, identity, template: Template.fromStack(stack) };
+}
+
+const AUDIT_PUT_ONLY = {
+  Sid: 'AuditRecordPutOnly',
+  Action: 's3:PutObject',
+  Effect: 'Allow',
+  Resource: {
+    'Fn::Join': ['', [{ 'Fn::ImportValue': Match.stringLikeRegexp('AuditBucket.*Arn') }, '/audit/v1/*']],
+  },
+};
+const AUDIT_ENCRYPT_VIA_S3 = {
+  Sid: 'AuditRecordEncryptViaS3',
+  Action: 'kms:GenerateDataKey',
+  Condition: { StringEquals: { 'kms:ViaService': 's3.ap-south-1.amazonaws.com' } },
+  Effect: 'Allow',
+  Resource: { 'Fn::ImportValue': Match.stringLikeRegexp('AuditKey') },
+};
 
 describe('TenantIdentity', () => {
   let template: Template;
@@ -181,6 +224,56 @@ describe('TenantIdentity', () => {
     t.resourceCountIs('AWS::SecretsManager::Secret', 1);
     t.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
     expect(oauthOnly.identity.tenants.get('initech')?.keySecret).toBeUndefined();
+  });
+
+  describe('with the audit bucket (denied records of known tenants)', () => {
+    let built: ReturnType<typeof identityStack>;
+    beforeAll(() => {
+      built = identityStack({ auditBucket: true });
+    });
+
+    it('names the audit bucket in the authorizer environment', () => {
+      built.template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            GATEWAY_AUDIT_BUCKET: { 'Fn::ImportValue': Match.stringLikeRegexp('AuditBucket') },
+          }),
+        },
+      });
+    });
+
+    it('grants put-only on audit/v1/* and GenerateDataKey via S3 only: no retention, legal hold, read or delete', () => {
+      built.template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp('AuthorizerRole') }],
+        PolicyDocument: { Statement: Match.arrayWith([AUDIT_PUT_ONLY, AUDIT_ENCRYPT_VIA_S3]) },
+      });
+      const statements = Object.values(built.template.findResources('AWS::IAM::Policy')).flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>,
+      );
+      const actions = statements.flatMap((statement) => [statement.Action].flat());
+      expect(actions.filter((action) => action.startsWith('s3:'))).toEqual(['s3:PutObject']);
+      expect(actions.filter((action) => action.startsWith('kms:')).sort()).toEqual([
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+      ]);
+      // A principal-policy grant only: nothing is written into the stateful stack's bucket or key policy.
+      built.template.resourceCountIs('AWS::S3::BucketPolicy', 0);
+      built.template.resourceCountIs('AWS::KMS::Key', 0);
+    });
+
+    it('has no cdk-nag findings (the audit/v1/* wildcard acknowledged narrowly)', () => {
+      expect(nagFindings(built.stack)).toEqual([]);
+    });
+  });
+
+  it('without the audit bucket: no audit variable, no S3 or GenerateDataKey grant, no cdk-nag findings', () => {
+    const { stack, template } = identityStack({ auditBucket: false });
+    const [authorizer] = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(authorizer?.Properties.Environment.Variables.GATEWAY_AUDIT_BUCKET).toBeUndefined();
+    const document = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(document).not.toContain('s3:');
+    expect(document).not.toContain('kms:GenerateDataKey');
+    expect(nagFindings(stack)).toEqual([]);
   });
 
   it('rejects duplicate tenants and tenants without any credential kind', () => {

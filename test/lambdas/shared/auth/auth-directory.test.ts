@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { SecretsManagerSecretReader } from '../../../../lambdas/shared/adapters/secrets-manager-secret-reader';
 import {
   type AuthDirectoryConfig,
   authDirectoryConfigSchema,
@@ -14,7 +15,6 @@ import {
   usageIdentifierSecretName,
 } from '../../../../lambdas/shared/auth/auth-directory';
 import { hashTenantKey } from '../../../../lambdas/shared/auth/credentials';
-import { SecretsManagerSecretReader } from '../../../../lambdas/shared/auth/secrets-manager-secret-reader';
 
 const KEY_1 = 'k1-secret-value-0000000000000000000000000000000';
 const KEY_2 = 'k2-secret-value-0000000000000000000000000000000';

@@ -1,6 +1,6 @@
 /** SecretReader adapter on Secrets Manager. The client is injected (tests use aws-sdk-client-mock). */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SecretReader } from './auth-directory';
+import type { SecretReader } from '../auth/auth-directory';
 
 export class SecretsManagerSecretReader implements SecretReader {
   constructor(private readonly client: SecretsManagerClient) {}
