@@ -3,8 +3,9 @@
  * Three processes, as in production: a fake Anthropic upstream (loopback), the gateway (startDevServer with PII
  * redaction, policy, the pre-call record acknowledged before the upstream call) and this client. Each line compares
  * calling the fake directly with calling it through the gateway, sequentially and with 50 requests in flight,
- * non-streaming and streaming, for each audit sink: memory (the gateway's own cost), the fs sink on tmpfs
- * (/dev/shm) and the fs sink in the temp dir (fsync to disk). Target: added p50 <= 1 ms, p99 <= 3 ms.
+ * non-streaming and streaming, for each audit sink: memory (the gateway's own cost), memory with EMF request metrics
+ * (PowertoolsGatewayMetrics, EMF lines to /dev/null: the metrics' cost next to the plain memory line), the fs sink
+ * on tmpfs (/dev/shm) and the fs sink in the temp dir (fsync to disk). Target: added p50 <= 1 ms, p99 <= 3 ms.
  *
  * Environment: BENCH_SEQUENTIAL (500), BENCH_CONCURRENT_TOTAL (1000), BENCH_SINK (substring filter of sink names).
  */
@@ -13,8 +14,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDevServer } from '../lambdas/local/dev-server';
+import { localTenant, startDevServer } from '../lambdas/local/dev-server';
 import { FsAuditSink } from '../lambdas/shared/adapters/fs-audit-sink';
+import { PowertoolsGatewayMetrics } from '../lambdas/shared/adapters/powertools-metrics';
+import { metricsContextFromTenants } from '../lambdas/shared/observability/gateway-metrics';
 import type { AuditSink } from '../lambdas/shared/ports';
 import { startFakeAnthropic } from '../test/helpers/fake-anthropic';
 
@@ -23,7 +26,9 @@ const CONCURRENT_TOTAL = Number(process.env.BENCH_CONCURRENT_TOTAL ?? 1000);
 const CONCURRENCY = 50;
 const WARMUP = 200;
 
-type Role = { role: 'fake' } | { role: 'gateway'; upstream: string; sink: 'memory' | 'fs'; dir: string };
+type Role =
+  | { role: 'fake' }
+  | { role: 'gateway'; upstream: string; sink: 'memory' | 'fs'; dir: string; emfMetrics: boolean };
 
 /** Child side: start the fake or the gateway and report its URL to the parent. */
 async function child(role: Role): Promise<void> {
@@ -49,6 +54,10 @@ async function child(role: Role): Promise<void> {
     tokenSecret: Buffer.alloc(32, 1),
     logLevel: 'ERROR',
     auditSink: sink,
+    // EMF lines go to stdout, which the parent points at /dev/null for this variant.
+    ...(role.emfMetrics
+      ? { metrics: new PowertoolsGatewayMetrics({ context: metricsContextFromTenants([localTenant('anthropic')]) }) }
+      : {}),
   });
   process.send?.({ url: gateway.url });
 }
@@ -74,7 +83,7 @@ function spawn(role: Role): Promise<{ url: string; process: ChildProcess }> {
       : [];
   const proc = fork(__filename, [JSON.stringify(role)], {
     execArgv: ['--import', 'tsx', ...profile],
-    stdio: 'inherit',
+    stdio: role.role === 'gateway' && role.emfMetrics ? ['ignore', 'ignore', 'inherit', 'ipc'] : 'inherit',
   });
   return new Promise((resolve, reject) => {
     proc.once('message', (message) => resolve({ url: (message as { url: string }).url, process: proc }));
@@ -138,15 +147,17 @@ const fmt = (ms: number): string => ms.toFixed(3).padStart(8);
 async function parent(): Promise<void> {
   const disk = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
   const cleanup = [disk];
-  const variants: Array<{ name: string; sink: 'memory' | 'fs'; dir: string }> = [
-    { name: 'memory sink', sink: 'memory', dir: disk },
+  const variants: Array<{ name: string; sink: 'memory' | 'fs'; dir: string; emfMetrics: boolean }> = [
+    { name: 'memory sink', sink: 'memory', dir: disk, emfMetrics: false },
+    { name: 'memory sink + EMF metrics', sink: 'memory', dir: disk, emfMetrics: true },
   ];
   if (existsSync('/dev/shm')) {
     const shm = mkdtempSync('/dev/shm/gateway-bench-');
     cleanup.push(shm);
-    variants.push({ name: 'fs sink /dev/shm', sink: 'fs', dir: shm });
+    variants.push({ name: 'fs sink /dev/shm', sink: 'fs', dir: shm, emfMetrics: false });
   }
-  variants.push({ name: 'fs sink tmpdir', sink: 'fs', dir: disk });
+  variants.push({ name: 'fs sink tmpdir', sink: 'fs', dir: disk, emfMetrics: false });
+  const nameWidth = Math.max(...variants.map((variant) => variant.name.length));
   const fake = await spawn({ role: 'fake' });
   const prompt = 'Summarise the ticket from priya@example.com about order 4411 and reply politely.';
   console.log(`gateway bench: node ${process.version}; fake upstream, gateway and client in separate processes`);
@@ -156,12 +167,18 @@ async function parent(): Promise<void> {
       .join(' ')}`,
   );
   console.log(
-    'sink              scenario       mode           direct p50 gateway p50   added p50 | direct p99 gateway p99   added p99 | gw CPU/req',
+    `${'sink'.padEnd(nameWidth)} scenario       mode           direct p50 gateway p50   added p50 | direct p99 gateway p99   added p99 | gw CPU/req`,
   );
   try {
     for (const variant of variants) {
       if (process.env.BENCH_SINK && !variant.name.includes(process.env.BENCH_SINK)) continue;
-      const gateway = await spawn({ role: 'gateway', upstream: fake.url, sink: variant.sink, dir: variant.dir });
+      const gateway = await spawn({
+        role: 'gateway',
+        upstream: fake.url,
+        sink: variant.sink,
+        dir: variant.dir,
+        emfMetrics: variant.emfMetrics,
+      });
       try {
         for (const stream of [false, true]) {
           const messages = [{ role: 'user', content: prompt }];
@@ -196,7 +213,7 @@ async function parent(): Promise<void> {
             const [d50, g50, d99, g99] = [percentile(d, 50), percentile(g, 50), percentile(d, 99), percentile(g, 99)];
             const label = mode === 'concurrent' ? `${CONCURRENCY} concurrent` : 'sequential';
             console.log(
-              `${variant.name.padEnd(17)} ${(stream ? 'streaming' : 'non-streaming').padEnd(14)} ${label.padEnd(13)} ` +
+              `${variant.name.padEnd(nameWidth)} ${(stream ? 'streaming' : 'non-streaming').padEnd(14)} ${label.padEnd(13)} ` +
                 `${fmt(d50)} ${fmt(g50)} ${fmt(g50 - d50)}   | ${fmt(d99)} ${fmt(g99)} ${fmt(g99 - d99)}   | ${fmt(cpuPerRequest)}  (ms, n=${g.length})`,
             );
           }

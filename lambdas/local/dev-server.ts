@@ -22,6 +22,7 @@ import { createAnthropicModelClient } from '../shared/adapters/anthropic-model-c
 import { FsAuditDeadLetter, FsAuditSink } from '../shared/adapters/fs-audit-sink';
 import { LocalDataKeyProvider } from '../shared/adapters/local-data-key-provider';
 import { extractCredential, hashTenantKey, TenantKeyDirectory } from '../shared/auth/credentials';
+import type { GatewayMetrics } from '../shared/observability/gateway-metrics';
 import { createTokenizer } from '../shared/pii';
 import { CATALOG_MODEL_IDS } from '../shared/policy/model-catalog';
 import { PolicyDocument } from '../shared/policy/policy-document';
@@ -87,6 +88,8 @@ export interface DevServerOptions {
   readonly logLevel?: LogLevel;
   /** Region of the Bedrock runtime when the upstream is `bedrock`. @default ap-south-1 */
   readonly awsRegion?: string;
+  /** Request metrics, flushed once per request after the response (tests, the bench). @default none */
+  readonly metrics?: GatewayMetrics;
 }
 
 export interface DevServer {
@@ -244,6 +247,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     logger,
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   };
   const handler = makeGatewayHandler(deps);
   const maxBody = options.limits?.maxBodyBytes ?? DEFAULT_GATEWAY_LIMITS.maxBodyBytes;
