@@ -73,6 +73,11 @@ export interface AuditProcessorProps {
    * @default 02:00 UTC daily
    */
   readonly schedule?: events.Schedule;
+  /**
+   * Powertools log level of the function(s).
+   * @default 'INFO'
+   */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 /**
@@ -185,7 +190,7 @@ export class AuditProcessor extends Construct {
       securityGroups: props.vpc && props.securityGroup ? [props.securityGroup] : undefined,
       environment: {
         ...options.environment,
-        [ENV.logLevel]: 'INFO',
+        [ENV.logLevel]: props.logLevel ?? 'INFO',
         POWERTOOLS_SERVICE_NAME: 'claude-gateway-audit',
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -88,6 +88,11 @@ export interface TenantIdentityProps {
    * @default - unreserved (uses the account pool)
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Powertools log level of the function(s).
+   * @default 'INFO'
+   */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 /** Per-tenant resources, keyed by tenant id. */
@@ -222,7 +227,7 @@ export class TenantIdentity extends Construct {
         [ENV.userPoolId]: this.userPool.userPoolId,
         [ENV.oauthScope]: GATEWAY_INVOKE_SCOPE,
         [ENV.authRefreshSeconds]: String((props.keyRefresh ?? Duration.minutes(5)).toSeconds()),
-        [ENV.logLevel]: 'INFO',
+        [ENV.logLevel]: props.logLevel ?? 'INFO',
         ...(props.auditBucket ? { [ENV.auditBucket]: props.auditBucket.bucketName } : {}),
       },
       bundling: {

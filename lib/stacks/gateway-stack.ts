@@ -81,6 +81,7 @@ export class GatewayStack extends Stack {
       // Known tenants refused at the edge (an expired OAuth2 token, say) get a `denied` record too.
       auditBucket: props.auditBucket,
       logRetention,
+      logLevel: config.operations.logLevel,
     });
     this.api = new GatewayApi(this, 'Api', {
       proxyFunction: this.proxy.function,
@@ -103,6 +104,7 @@ export class GatewayStack extends Stack {
       deadLetterQueue: this.proxy.auditDeadLetterQueue,
       gatewayRoleArn: this.proxy.role.roleArn,
       logRetention,
+      logLevel: config.operations.logLevel,
       alarmTopic: alarms.topic,
     });
     this.operations = new OperationsDashboard(this, 'Operations', {

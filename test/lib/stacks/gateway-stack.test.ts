@@ -52,6 +52,7 @@ describe('GatewayStack', () => {
       providers: { anthropic: { enabled: true } },
       network: { maxAzs: 3, natGateways: 2 },
       logRetentionDays: 90,
+      operations: { logLevel: 'DEBUG' },
     });
   });
 
@@ -157,5 +158,14 @@ describe('GatewayStack', () => {
   test('outputs the base URL for applications and the OAuth2 token endpoint', () => {
     bedrockOnly.template.hasOutput('ApiUrl', {});
     bedrockOnly.template.hasOutput('TokenEndpoint', {});
+  });
+
+  test('every gateway function logs at the configured level', () => {
+    const functions = Object.values(withAnthropic.template.findResources('AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_LOG_LEVEL !== undefined,
+    );
+    // proxy, authorizer, audit replay, daily checks
+    expect(functions).toHaveLength(4);
+    for (const fn of functions) expect(fn.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
   });
 });
