@@ -34,7 +34,6 @@ import {
   systemClock,
 } from '../shared/ports';
 import { handleCall } from './call-route';
-import { cachingDataKeyProvider, type DataKeyCacheSettings, DEFAULT_DATA_KEY_CACHE } from './data-key-cache';
 import type { GatewayHandler, GatewayRequest, ResponseWriter } from './gateway-http';
 import { type HandlerServices, modelClientCache, redactorCache } from './handler-services';
 import { handleModels } from './models-route';
@@ -42,7 +41,6 @@ import { MethodNotAllowedError } from './proxy-errors';
 import { TrackedResponse } from './tracked-response';
 import { abortableSleep, DEFAULT_RETRY_SETTINGS, type RetrySettings } from './upstream-call';
 
-export type { DataKeyCacheSettings } from './data-key-cache';
 export type { RetrySettings } from './upstream-call';
 
 /** Limits of the request path. */
@@ -71,7 +69,10 @@ export interface GatewayHandlerDeps {
   readonly deadLetter: AuditDeadLetter;
   /** The PII tokenizer of a tenant (`createTokenizer({ secret, tenantId })`); called once per tenant. */
   readonly tokenizerFor: (tenantId: string) => Tokenizer;
-  /** Issues data keys for re-identification envelopes (KMS GenerateDataKey in AWS). */
+  /**
+   * Issues data keys for re-identification envelopes (KMS GenerateDataKey in AWS). Reuse of a data key across
+   * envelopes, bounded by age and uses, is the provider's business (`KmsDataKeyProvider` caches per tenant).
+   */
   readonly dataKeyProvider: DataKeyProvider;
   /** Powertools logger. The handler logs request id, tenant, status and timings; never bodies or PII. */
   readonly logger: Logger;
@@ -85,12 +86,6 @@ export interface GatewayHandlerDeps {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
-  /**
-   * Reuse of data keys across envelopes of the same tenant (bounded by age and uses), so KMS is not called on the
-   * critical path of every request with PII. `false` asks for a data key per envelope.
-   * @default DEFAULT_DATA_KEY_CACHE (5 minutes, 10,000 envelopes)
-   */
-  readonly dataKeyCache?: DataKeyCacheSettings | false;
   /**
    * Request metrics (EMF in AWS). Recorded from the audit records themselves, buffered, and flushed once per
    * request after the response is complete, so they add no I/O before the client has its answer.
@@ -122,10 +117,7 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
     logger,
     clock,
     metrics,
-    dataKeys:
-      deps.dataKeyCache === false
-        ? deps.dataKeyProvider
-        : cachingDataKeyProvider(deps.dataKeyProvider, deps.dataKeyCache ?? DEFAULT_DATA_KEY_CACHE),
+    dataKeys: deps.dataKeyProvider,
     limits: { ...DEFAULT_GATEWAY_LIMITS, ...deps.limits },
     retry: { ...DEFAULT_RETRY_SETTINGS, ...deps.retry },
     sleep: deps.sleep ?? abortableSleep,
