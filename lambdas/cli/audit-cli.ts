@@ -35,10 +35,13 @@ export const DEFAULT_WORKGROUP = 'ClaudeGateway-compliance';
 export const DEFAULT_DATABASE = 'claude_gateway_audit';
 /**
  * The dev server's local master key for a local audit folder: `npm run dev` keeps its state in `.gateway/`
- * (`master.key`) and the records in `.gateway/audit/`, so the key sits next to the folder. Override: --key-file.
+ * (`master.key`) and, by default, the records in `.gateway/audit/`, so the key sits next to the folder. With a
+ * custom GATEWAY_AUDIT_DIR the state stays in `./.gateway/`, which is the fallback. Override: --key-file.
  */
-export function localKeyFile(localAuditDir: string): string {
-  return join(localAuditDir, '..', 'master.key');
+export function localKeyFile(localAuditDir: string, exists: (path: string) => boolean = existsSync): string {
+  const beside = join(localAuditDir, '..', 'master.key');
+  const devServerDefault = join('.gateway', 'master.key');
+  return !exists(beside) && exists(devServerDefault) ? devServerDefault : beside;
 }
 
 /** Environment variables the CLI reads as fallbacks for flags. */

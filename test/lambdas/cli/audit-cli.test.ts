@@ -286,3 +286,14 @@ describe('gateway-audit reidentify', () => {
     expect(plain.err()).toMatch(/no re-identification envelope/);
   });
 });
+
+describe('localKeyFile', () => {
+  it('uses the key beside the audit folder, as npm run dev lays it out by default', () => {
+    expect(localKeyFile('.gateway/audit', () => true)).toBe('.gateway/master.key');
+    expect(localKeyFile('/srv/state/audit', (path) => path === '/srv/state/master.key')).toBe('/srv/state/master.key');
+  });
+
+  it('falls back to ./.gateway/master.key when the folder was a custom GATEWAY_AUDIT_DIR', () => {
+    expect(localKeyFile('/tmp/audit-elsewhere', (path) => path === '.gateway/master.key')).toBe('.gateway/master.key');
+  });
+});
