@@ -163,18 +163,22 @@ export function responseWriterFor(res: ServerResponse): ResponseWriter {
   });
   // Writes made in the same turn of the event loop (several SSE events parsed from one upstream chunk) leave in
   // one syscall: cork on the first write, uncork on the next turn. Adds no waiting beyond the current turn.
+  // A response with a known length (JSON) is written whole and then ended, which sends headers and body in one
+  // syscall already: no cork, no setImmediate per response.
   let corked = false;
+  let whole = false;
   const uncork = (): void => {
     corked = false;
     res.uncork();
   };
   return {
     start: (status, headers) => {
+      whole = headers['content-length'] !== undefined;
       res.writeHead(status, headers);
     },
     write: (chunk) => {
       if (closed) return;
-      if (!corked) {
+      if (!corked && !whole) {
         corked = true;
         res.cork();
         setImmediate(uncork);

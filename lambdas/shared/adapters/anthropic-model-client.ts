@@ -6,7 +6,6 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
 import Anthropic, { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { Stream } from '@anthropic-ai/sdk/core/streaming';
 import {
@@ -38,10 +37,121 @@ function abortError(): Error {
   return error;
 }
 
+/** The request headers the SDK passes (a Headers instance on this path) as a plain object for node:http. */
+function plainHeaders(init: RequestInit['headers']): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (init === undefined) return headers;
+  // Already normalised (lower-case names, validated values) when it is a Headers instance: no copy needed.
+  const source = init instanceof Headers ? init : new Headers(init);
+  for (const [key, value] of source) headers[key] = value;
+  return headers;
+}
+
+/** The response headers of node:http as a standard Headers object. */
+function webHeaders(res: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const key in res.headers) {
+    const value = res.headers[key];
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+/**
+ * A whole, buffered response as the SDK reads one: status, headers and the body through `json()` / `text()` /
+ * `arrayBuffer()`. The standard Response wraps every body in a web ReadableStream (and its transfer machinery),
+ * which is most of its cost per call; this answers the same reads from the buffer. `body` is null: the SDK only
+ * touches it to cancel or track a stream, and this one has nothing left to read.
+ */
+class BufferedResponse {
+  readonly ok: boolean;
+  readonly body = null;
+  readonly type = 'basic';
+  readonly url = '';
+  readonly redirected = false;
+  private used = false;
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    readonly headers: Headers,
+    private readonly payload: Buffer,
+  ) {
+    this.ok = status >= 200 && status <= 299;
+  }
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+  private consume(): Buffer {
+    if (this.used) throw new TypeError('Body is unusable: Body has already been read');
+    this.used = true;
+    return this.payload;
+  }
+  async text(): Promise<string> {
+    return this.consume().toString('utf8');
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(this.consume().toString('utf8')) as unknown;
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = this.consume();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+  async bytes(): Promise<Uint8Array> {
+    return new Uint8Array(this.consume());
+  }
+  async blob(): Promise<Blob> {
+    return new Blob([this.consume()], { type: this.headers.get('content-type') ?? '' });
+  }
+  clone(): BufferedResponse {
+    if (this.used) throw new TypeError('Response.clone: Body has already been consumed.');
+    return new BufferedResponse(this.status, this.statusText, this.headers, this.payload);
+  }
+}
+
+/**
+ * A streamed response (SSE) whose `body` is the node:http response, an async iterable of byte chunks, which is
+ * how the SDK's stream parser reads a body that has `Symbol.asyncIterator` (returning from the iteration destroys
+ * the node stream, as cancelling a web stream would). Whole-body reads are answered from the same stream.
+ */
+class StreamedResponse {
+  readonly ok: boolean;
+  readonly type = 'basic';
+  readonly url = '';
+  readonly redirected = false;
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    readonly headers: Headers,
+    readonly body: IncomingMessage,
+  ) {
+    this.ok = status >= 200 && status <= 299;
+  }
+  get bodyUsed(): boolean {
+    return this.body.readableDidRead;
+  }
+  private async read(): Promise<Buffer> {
+    if (this.body.readableDidRead) throw new TypeError('Body is unusable: Body has already been read');
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+  async text(): Promise<string> {
+    return (await this.read()).toString('utf8');
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await this.read();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+}
+
 /**
  * A `fetch` for the SDK over node:http(s) with keep-alive agents. Supports what the SDK sends on this path (string
- * or byte bodies, headers, abort signals) and returns a standard Response whose body streams as bytes arrive, so the
- * SDK's SSE parser works unchanged. Other body types go to the built-in fetch.
+ * or byte bodies, headers, abort signals) and returns what the SDK reads of a Response: status, standard Headers, and
+ * the body (a BufferedResponse for whole JSON bodies; for SSE a StreamedResponse whose body streams as bytes arrive,
+ * read by the SDK's own SSE parser). Other request body types go to the built-in fetch.
  */
 export function createNodeHttpFetch(maxSockets = 256): typeof fetch {
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
@@ -55,10 +165,7 @@ export function createNodeHttpFetch(maxSockets = 256): typeof fetch {
       return fetch(input, init);
     }
     const url = typeof input === 'string' ? new URL(input) : input;
-    const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((value, key) => {
-      headers[key] = value;
-    });
+    const headers = plainHeaders(init?.headers);
     const signal = init?.signal ?? undefined;
     return new Promise<Response>((resolve, reject) => {
       if (signal?.aborted) return reject(abortError());
@@ -73,21 +180,22 @@ export function createNodeHttpFetch(maxSockets = 256): typeof fetch {
       };
       const req = send(url, { method: init?.method ?? 'GET', headers, agent }, (res) => {
         response = res;
-        const responseHeaders = new Headers();
-        for (const [key, value] of Object.entries(res.headers)) {
-          if (value !== undefined) responseHeaders.set(key, Array.isArray(value) ? value.join(', ') : value);
-        }
         res.once('close', () => signal?.removeEventListener('abort', onAbort));
         const status = res.statusCode ?? 502;
-        const init = { status, statusText: res.statusMessage ?? '', headers: responseHeaders };
-        if (status === 204 || status === 304) return resolve(new Response(null, init));
-        if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
-          return resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, init));
+        const statusText = res.statusMessage ?? '';
+        if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream') && status !== 204) {
+          // The SDK's SSE parser reads any async-iterable body: the node stream itself, without a web-stream
+          // bridge (and its per-chunk promise and transfer machinery) in between.
+          return resolve(new StreamedResponse(status, statusText, webHeaders(res), res) as unknown as Response);
         }
-        // JSON bodies are small and read whole by the SDK: buffering them skips a web-stream bridge per call.
+        // JSON bodies are small and read whole by the SDK: buffered, and answered by a BufferedResponse that
+        // skips the web-stream body, the Headers validation and the body mixin of a standard Response per call.
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.once('end', () => resolve(new Response(Buffer.concat(chunks), init)));
+        res.once('end', () => {
+          const bytes = status === 204 || status === 304 ? Buffer.alloc(0) : Buffer.concat(chunks);
+          resolve(new BufferedResponse(status, statusText, webHeaders(res), bytes) as unknown as Response);
+        });
         res.once('error', reject);
       });
       signal?.addEventListener('abort', onAbort, { once: true });

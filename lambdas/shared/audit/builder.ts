@@ -10,6 +10,8 @@ import {
   AUDIT_SCHEMA_VERSION,
   type AuditRecord,
   type AuditStatus,
+  auditRecordSchema,
+  InvalidAuditRecordError,
   type ReidEnvelope,
   validateAuditRecord,
 } from './record';
@@ -199,11 +201,38 @@ export interface CallOutcome {
   readonly reidEnvelope: ReidEnvelope | null;
 }
 
+/** The fields a post-call record changes in its pre-call record, with the record schema's rules. */
+const postCallUpdateSchema = auditRecordSchema
+  .pick({
+    event: true,
+    ts: true,
+    model_id: true,
+    inference_geo_actual: true,
+    reid_envelope: true,
+    status: true,
+    error_type: true,
+    http_status: true,
+    latency_ms: true,
+    ttft_ms: true,
+    input_tokens: true,
+    output_tokens: true,
+    cache_read_input_tokens: true,
+    cache_creation_input_tokens: true,
+    cost_usd: true,
+    pricing_version: true,
+    completion_sha256: true,
+    completion_redacted: true,
+    upstream_request_id: true,
+    fallback_from_model: true,
+    upstream_attempts: true,
+  })
+  .strict();
+
 /** The post-call record: the pre-call record completed with the outcome. */
 export function buildPostCallRecord(pre: AuditRecord, outcome: CallOutcome, now: Date): AuditRecord {
   const metadataOnly = pre.redaction_mode === 'metadata-only';
-  return validateAuditRecord({
-    ...pre,
+  // The pre-call record was validated when it was built; only the fields set here are validated again.
+  const update = postCallUpdateSchema.safeParse({
     event: 'post_call',
     ts: now.toISOString(),
     model_id: outcome.modelId ?? pre.model_id,
@@ -226,4 +255,10 @@ export function buildPostCallRecord(pre: AuditRecord, outcome: CallOutcome, now:
     fallback_from_model: outcome.fallbackFromModel,
     upstream_attempts: outcome.upstreamAttempts,
   });
+  if (!update.success) {
+    throw new InvalidAuditRecordError([
+      ...new Set(update.error.issues.map((issue) => issue.path.join('.') || '(root)')),
+    ]);
+  }
+  return { ...pre, ...update.data };
 }

@@ -34,6 +34,8 @@ export function isAsciiLetter(code: number): boolean {
 }
 
 const NON_ASCII_WORD = /[\p{L}\p{N}\p{M}]/u;
+/** {@link isWordChar} of code units >= 0x80, filled in on first use: 0 unknown, 1 word, 2 not a word character. */
+const NON_ASCII_WORD_CACHE = new Uint8Array(0x10000);
 
 /**
  * True for a character that continues a word: letters and digits of any script, combining marks and `_`.
@@ -43,8 +45,11 @@ export function isWordChar(code: number): boolean {
   if (code < 0x80) {
     return isAsciiLetter(code) || (code >= 0x30 && code <= 0x39) || code === 0x5f;
   }
-  if (isDigit(code)) return true;
-  return NON_ASCII_WORD.test(String.fromCharCode(code));
+  const cached = NON_ASCII_WORD_CACHE[code];
+  if (cached !== undefined && cached !== 0) return cached === 1;
+  const word = isDigit(code) || NON_ASCII_WORD.test(String.fromCharCode(code));
+  if (code < 0x10000) NON_ASCII_WORD_CACHE[code] = word ? 1 : 2;
+  return word;
 }
 
 /**
@@ -65,10 +70,18 @@ export function isGroupSeparator(code: number): boolean {
 
 /** Converts every supported digit to ASCII and drops everything else. */
 export function asciiDigits(value: string): string {
-  let out = '';
+  // Already plain ASCII digits (the common case): no new string at all.
+  let plain = true;
+  for (let i = 0; i < value.length && plain; i++) {
+    const c = value.charCodeAt(i);
+    plain = c >= 0x30 && c <= 0x39;
+  }
+  if (plain) return value;
+  // One array and one string, rather than a new string per digit (this runs for every tokenized value).
+  const codes: number[] = [];
   for (let i = 0; i < value.length; i++) {
     const d = digitValue(value.charCodeAt(i));
-    if (d >= 0) out += String.fromCharCode(0x30 + d);
+    if (d >= 0) codes.push(0x30 + d);
   }
-  return out;
+  return String.fromCharCode(...codes);
 }

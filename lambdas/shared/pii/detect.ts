@@ -19,15 +19,35 @@ interface Candidate {
 }
 
 /**
+ * Length and low bits of the first and last code unit of a non-empty span, packed into a small integer (kept
+ * within V8's small-integer range, which hashes fast): a cheap filter before slicing. Collisions only cost a slice.
+ */
+function spanKey(text: string, start: number, end: number): number {
+  return (
+    (((end - start) & 0x3ff) << 20) | ((text.charCodeAt(start) & 0x3ff) << 10) | (text.charCodeAt(end - 1) & 0x3ff)
+  );
+}
+
+/**
  * Adds weak candidates (right format, unhelpful context) whose exact text was also found as a strong match: once
  * a string is known to be PII in this text, every occurrence of it is. Strong matches never give way.
  */
 function promoteWeak(text: string, strong: Candidate[], weak: readonly Candidate[]): Candidate[] {
   if (weak.length === 0 || strong.length === 0) return strong;
-  const weakLengths = new Set<number>();
-  for (const w of weak) weakLengths.add(w.end - w.start);
+  // Strong values are sliced only when their length, first and last code unit fit some weak value: weak
+  // candidates are few, strong ones are every match of the text.
+  const weakKeys = new Set<number>();
+  const weakValues = new Set<string>();
+  for (const w of weak) {
+    weakKeys.add(spanKey(text, w.start, w.end));
+    weakValues.add(text.slice(w.start, w.end));
+  }
   const typeOfValue = new Map<string, string>();
-  for (const c of strong) if (weakLengths.has(c.end - c.start)) typeOfValue.set(text.slice(c.start, c.end), c.type);
+  for (const c of strong) {
+    if (!weakKeys.has(spanKey(text, c.start, c.end))) continue;
+    const value = text.slice(c.start, c.end);
+    if (weakValues.has(value)) typeOfValue.set(value, c.type);
+  }
   if (typeOfValue.size === 0) return strong;
   const promoted: Candidate[] = [];
   for (const w of weak) {
@@ -74,8 +94,63 @@ export function prepareDetectOptions(options: DetectOptions = {}): PreparedDetec
   return prepared;
 }
 
-function resolveOverlaps(candidates: Candidate[]): Candidate[] {
-  candidates.sort((a, b) => a.start - b.start || b.end - a.end || (b.custom ? 1 : 0) - (a.custom ? 1 : 0));
+/** Order of candidates: by start, longer first, a custom type first. */
+function compareCandidates(a: Candidate, b: Candidate): number {
+  return a.start - b.start || b.end - a.end || (b.custom ? 1 : 0) - (a.custom ? 1 : 0);
+}
+
+function isSorted(list: readonly Candidate[], from: number, to: number): boolean {
+  for (let k = from + 1; k < to; k++) {
+    const a = list[k - 1];
+    const b = list[k];
+    if (a !== undefined && b !== undefined && compareCandidates(a, b) > 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Sorts candidates in place exactly as a stable sort by {@link compareCandidates} would. Each scanner appends its
+ * candidates in order, so `list` is usually a few sorted segments (ending at `segmentEnds`), which are merged in
+ * linear time, earlier segments first on ties, as a stable sort keeps them; otherwise it falls back to sorting.
+ */
+function sortCandidates(list: Candidate[], segmentEnds: readonly number[]): void {
+  let from = 0;
+  for (const end of segmentEnds) {
+    if (!isSorted(list, from, end)) {
+      list.sort(compareCandidates);
+      return;
+    }
+    from = end;
+  }
+  let merged: Candidate[] = list.slice(0, segmentEnds[0] ?? 0);
+  from = segmentEnds[0] ?? 0;
+  for (let k = 1; k < segmentEnds.length; k++) {
+    const end = segmentEnds[k] ?? from;
+    if (end === from) continue;
+    const out: Candidate[] = [];
+    let i = 0;
+    let j = from;
+    while (i < merged.length && j < end) {
+      const a = merged[i] as Candidate;
+      const b = list[j] as Candidate;
+      if (compareCandidates(a, b) <= 0) {
+        out.push(a);
+        i++;
+      } else {
+        out.push(b);
+        j++;
+      }
+    }
+    while (i < merged.length) out.push(merged[i++] as Candidate);
+    while (j < end) out.push(list[j++] as Candidate);
+    merged = out;
+    from = end;
+  }
+  for (let k = 0; k < merged.length; k++) list[k] = merged[k] as Candidate;
+}
+
+/** Keeps the longer of overlapping candidates; `candidates` must be sorted by {@link compareCandidates}. */
+function resolveOverlaps(candidates: readonly Candidate[]): Candidate[] {
   const kept: Candidate[] = [];
   for (const c of candidates) {
     const last = kept[kept.length - 1];
@@ -98,14 +173,24 @@ export function detectPii(text: string, options: DetectOptions = {}): PiiMatch[]
   const { enabled, custom, allowlist } = prepareDetectOptions(options);
   const candidates: Candidate[] = [];
   const weak: Candidate[] = [];
+  // With every built-in type enabled (the common case) no per-candidate set lookup is needed.
+  const all = enabled.size === ALL_TYPES.size && PII_TYPES.every((t) => enabled.has(t));
   const emit = (type: PiiType, start: number, end: number, isWeak?: boolean): void => {
-    if (enabled.has(type)) (isWeak === true ? weak : candidates).push({ type, start, end, custom: false });
+    if (all || enabled.has(type)) (isWeak === true ? weak : candidates).push({ type, start, end, custom: false });
   };
+  // Where each scanner's (usually ordered) candidates end, for sortCandidates.
+  const segmentEnds: number[] = [];
   scanRuns(text, emit);
+  segmentEnds.push(candidates.length);
   if (enabled.has('EMAIL') || enabled.has('IN_UPI')) scanAtSigns(text, emit);
+  segmentEnds.push(candidates.length);
   if (enabled.has('IP_ADDRESS')) scanColons(text, emit);
+  segmentEnds.push(candidates.length);
   if (enabled.has('DATE_OF_BIRTH')) scanBirthDates(text, emit);
+  segmentEnds.push(candidates.length);
   scanCustom(text, custom, (type, start, end) => candidates.push({ type, start, end, custom: true }));
+  segmentEnds.push(candidates.length);
+  sortCandidates(candidates, segmentEnds);
   const matches: PiiMatch[] = [];
   for (const c of promoteWeak(text, resolveOverlaps(candidates), weak)) {
     const value = text.slice(c.start, c.end);

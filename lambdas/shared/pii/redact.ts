@@ -42,14 +42,19 @@ export function redact(text: string, options: RedactOptions): RedactionResult {
   const counts: Record<string, number> = {};
   const parts: string[] = [];
   let cursor = 0;
-  // Values repeat within a prompt (a conversation re-sends its history): one HMAC per distinct value.
-  const memo = new Map<string, string>();
+  // Values repeat within a prompt (a conversation re-sends its history): one HMAC per distinct value. Keyed by
+  // type, then value, so that no key string is built per match.
+  const memo = new Map<string, Map<string, string>>();
   for (const m of matches) {
-    const key = `${m.type}\u0000${m.value}`;
-    let token = memo.get(key);
+    let ofType = memo.get(m.type);
+    if (ofType === undefined) {
+      ofType = new Map<string, string>();
+      memo.set(m.type, ofType);
+    }
+    let token = ofType.get(m.value);
     if (token === undefined) {
       token = tokenizer.tokenFor(m.type, m.value);
-      memo.set(key, token);
+      ofType.set(m.value, token);
     }
     parts.push(text.slice(cursor, m.start), token);
     cursor = m.end;

@@ -29,10 +29,6 @@ for (let c = 0x61; c <= 0x7a; c++) ASCII_CLASS[c] = LOWER;
 for (let c = 0x41; c <= 0x5a; c++) ASCII_CLASS[c] = UPPER;
 for (let c = 0x30; c <= 0x39; c++) ASCII_CLASS[c] = DIGIT;
 ASCII_CLASS[PLUS] = OPENER;
-/** 1 for ASCII letters and digits: the characters a word run is made of. */
-const IN_RUN = new Uint8Array(128);
-for (let c = 0; c < 128; c++)
-  IN_RUN[c] = ASCII_CLASS[c] === LOWER || ASCII_CLASS[c] === UPPER || ASCII_CLASS[c] === DIGIT ? 1 : 0;
 ASCII_CLASS[LPAREN] = OPENER;
 
 function isNativeDigit(c: number): boolean {
@@ -91,62 +87,37 @@ export function rightBoundary(text: string, end: number, dotted: boolean): boole
   return !isJoiner(next);
 }
 
-/** End of the run of ASCII letters/digits and native digits starting at `i`. Allocation-free: it runs per word. */
-function runEnd(text: string, i: number): number {
-  const n = text.length;
+/** End of the run of digits (ASCII or native) starting at `i`. */
+function digitsEnd(text: string, i: number): number {
   let j = i;
-  while (j < n) {
+  while (j < text.length) {
     const c = text.charCodeAt(j);
-    if (c < 128 ? IN_RUN[c] === 0 : !isNativeDigit(c)) break;
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x660 && isNativeDigit(c)))) break;
     j++;
   }
   return j;
 }
 
-function hasDigit(text: string, from: number, to: number): boolean {
-  for (let j = from; j < to; j++) {
-    const c = text.charCodeAt(j);
-    if (c >= 0x30 && c <= 0x39) return true;
-  }
-  return false;
-}
-
-function hasLetter(text: string, from: number, to: number): boolean {
-  for (let j = from; j < to; j++) {
-    const c = text.charCodeAt(j);
-    if (c < 128 && ASCII_CLASS[c] !== DIGIT) return true;
-  }
-  return false;
-}
-
-function readDigits(text: string, i: number): { end: number; digits: string } {
-  let j = i;
+/** The digits `text[from, to)` (ASCII or native) as ASCII; a plain slice when they are ASCII already. */
+function asciiDigitsOf(text: string, from: number, to: number): string {
   let ascii = true;
-  while (j < text.length) {
-    const c = text.charCodeAt(j);
-    if (c >= 0x30 && c <= 0x39) {
-      j++;
-      continue;
-    }
-    if (!isNativeDigit(c)) break;
-    ascii = false;
-    j++;
-  }
-  const raw = text.slice(i, j);
-  if (ascii) return { end: j, digits: raw };
+  for (let k = from; k < to && ascii; k++) ascii = text.charCodeAt(k) <= 0x39;
+  if (ascii) return text.slice(from, to);
   let digits = '';
-  for (let k = 0; k < raw.length; k++) digits += String.fromCharCode(0x30 + digitValue(raw.charCodeAt(k)));
-  return { end: j, digits };
+  for (let k = from; k < to; k++) digits += String.fromCharCode(0x30 + digitValue(text.charCodeAt(k)));
+  return digits;
 }
 
-/** A digit group at `i`, optionally wrapped in parentheses. */
+/** A digit group at `i`, optionally wrapped in parentheses. Its digits are sliced only once it is known valid. */
 function readGroup(text: string, i: number, groupStart: number): NumberGroup | null {
   const paren = text.charCodeAt(i) === LPAREN;
   const from = paren ? i + 1 : i;
-  const { end, digits } = readDigits(text, from);
+  const end = digitsEnd(text, from);
   if (end === from) return null;
-  if (!paren) return { start: groupStart, end, digits };
-  return text.charCodeAt(end) === RPAREN ? { start: groupStart, end: end + 1, digits } : null;
+  if (!paren) return { start: groupStart, end, digits: asciiDigitsOf(text, from, end) };
+  return text.charCodeAt(end) === RPAREN
+    ? { start: groupStart, end: end + 1, digits: asciiDigitsOf(text, from, end) }
+    : null;
 }
 
 /** Reads digit groups joined by single separators, starting at a digit, `+`, `(` or `(+`. */
@@ -159,10 +130,10 @@ function readNumberChunk(text: string, i: number): NumberChunk | null {
     first = readGroup(text, i + 1, i);
   } else if (c === LPAREN && text.charCodeAt(i + 1) === PLUS) {
     plus = true;
-    const inner = readDigits(text, i + 2);
+    const innerEnd = digitsEnd(text, i + 2);
     first =
-      inner.end > i + 2 && text.charCodeAt(inner.end) === RPAREN
-        ? { start: i, end: inner.end + 1, digits: inner.digits }
+      innerEnd > i + 2 && text.charCodeAt(innerEnd) === RPAREN
+        ? { start: i, end: innerEnd + 1, digits: asciiDigitsOf(text, i + 2, innerEnd) }
         : null;
   } else {
     first = readGroup(text, i, i);
@@ -200,25 +171,51 @@ function readNumberChunk(text: string, i: number): NumberChunk | null {
   return { start: i, end: lastGroup.end, plus, groups, seps };
 }
 
-/** Emits candidates for numbers and ASCII letter-digit words. */
+/**
+ * Per code unit flags for the hot loop, over all 65,536 code units so that the loop needs no `c < 128` branch:
+ * {@link F_RUN} for the characters a word run is made of (ASCII letters and digits, native digits),
+ * {@link F_START} for those that start a candidate when not inside a run (upper-case letters, digits), and
+ * {@link F_OPENER} for `+` and `(`, which may open a number anywhere.
+ */
+const F_RUN = 1;
+const F_START = 2;
+const F_OPENER = 4;
+/** An ASCII letter; an ASCII digit (native digits have neither bit). */
+const F_ASCII_LETTER = 8;
+const F_ASCII_DIGIT = 16;
+const FLAGS = new Uint8Array(0x10000);
+for (let c = 0; c < 0x10000; c++) {
+  const k = classOf(c);
+  if (k === LOWER) FLAGS[c] = F_RUN | F_ASCII_LETTER;
+  else if (k === UPPER) FLAGS[c] = F_RUN | F_START | F_ASCII_LETTER;
+  else if (k === DIGIT) FLAGS[c] = F_RUN | F_START | (c < 128 ? F_ASCII_DIGIT : 0);
+  else if (k === OPENER) FLAGS[c] = F_OPENER;
+}
+
+/**
+ * Emits candidates for numbers and ASCII letter-digit words.
+ * Lower-case words cannot start any built-in identifier, so the whole run after a lower-case letter is skipped;
+ * an upper-case letter or digit is a candidate only at the start of a run (or where a handler resumed), and `+`
+ * or `(` wherever the loop meets it. The loop tests that with one table load and one rarely taken branch per
+ * character: `mask` lets through openers always and run starts only when the previous character ended a run.
+ */
 export function scanRuns(text: string, emit: EmitCandidate): void {
   const n = text.length;
-  const table = ASCII_CLASS;
+  const flags = FLAGS;
   let i = 0;
   while (i < n) {
-    const c = text.charCodeAt(i);
-    const k = c < 128 ? (table[c] as number) : isNativeDigit(c) ? DIGIT : OTHER;
-    if (k === OTHER) {
-      i++;
-    } else if (k === LOWER) {
-      // Lower-case words cannot start any built-in identifier: skip the whole word (inlined: this is the hot path).
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d < 128 ? IN_RUN[d] === 0 : !isNativeDigit(d)) break;
-        i++;
-      }
-    } else if (k === OPENER) {
+    // Where scanning (re)starts, the character is judged on its own, as at the start of a run.
+    let mask = F_START | F_OPENER;
+    let f = 0;
+    for (; i < n; i++) {
+      f = flags[text.charCodeAt(i)] as number;
+      if ((f & mask) !== 0) break;
+      // Branch-free: after a run character (F_RUN << 1 === F_START) only an opener stops the loop.
+      mask = (F_START | F_OPENER) ^ ((f & F_RUN) << 1);
+    }
+    if (i >= n) break;
+    if (f & F_OPENER) {
+      const c = text.charCodeAt(i);
       const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
       const opens = isDigit(next) || (c === LPAREN && next === PLUS);
       i = opens ? scanNumber(text, i, emit, i + 1) : i + 1;
@@ -230,12 +227,23 @@ export function scanRuns(text: string, emit: EmitCandidate): void {
 
 /** Handles a run that starts with an upper-case letter or a digit; returns where scanning resumes. */
 function scanWord(text: string, i: number, emit: EmitCandidate): number {
-  const end = runEnd(text, i);
-  if (classOf(text.charCodeAt(i)) === DIGIT) {
-    if (!hasLetter(text, i, end)) return scanNumber(text, i, emit, end);
+  // One pass finds the end of the run and whether it holds ASCII letters and digits.
+  const n = text.length;
+  const flags = FLAGS;
+  let end = i;
+  let seen = 0;
+  while (end < n) {
+    const f = flags[text.charCodeAt(end)] as number;
+    if ((f & F_RUN) === 0) break;
+    seen |= f;
+    end++;
+  }
+  if (((flags[text.charCodeAt(i)] as number) & F_ASCII_LETTER) === 0) {
+    // Starts with a digit.
+    if ((seen & F_ASCII_LETTER) === 0) return scanNumber(text, i, emit, end);
     // Of the letter-and-digit identifiers only a GSTIN (15 characters) starts with a digit.
     if (end - i !== 15) return end;
-  } else if (end - i < 4 || !hasDigit(text, i, end)) {
+  } else if (end - i < 4 || (seen & F_ASCII_DIGIT) === 0) {
     // Every letter-and-digit identifier has digits; plain capitalised words are the common case here.
     return end;
   }
@@ -258,14 +266,32 @@ function scanWord(text: string, i: number, emit: EmitCandidate): number {
 /** Reads and classifies a number chunk at `i`; returns where scanning resumes (never before `minNext`). */
 function scanNumber(text: string, i: number, emit: EmitCandidate, minNext: number): number {
   // Fast path: a lone run of fewer than 9 digits (years, counts, latencies) is never an entity on its own.
+  // The run is one group unless a separator and another digit group follow it (see readNumberChunk).
   if (minNext - i < 9 && classOf(text.charCodeAt(i)) === DIGIT) {
     const next = minNext < text.length ? text.charCodeAt(minNext) : 0;
-    if (!(isGroupSeparator(next) || next === DOT || next === SLASH || next === RPAREN)) return minNext;
+    const loose = isGroupSeparator(next);
+    if (!(loose || next === DOT || next === SLASH)) return minNext;
+    const after = text.charCodeAt(minNext + 1);
+    if (!(isDigit(after) || (loose && after === LPAREN && isDigit(text.charCodeAt(minNext + 2))))) return minNext;
+    // A next group glued to a word (`20.000Z`) ends the chunk before it, as readNumberChunk would.
+    if (isDigit(after)) {
+      const groupEnd = digitsEnd(text, minNext + 1);
+      if (groupEnd < text.length && isWordChar(text.charCodeAt(groupEnd))) return minNext;
+    }
   }
   const chunk = readNumberChunk(text, i);
   if (chunk === null) return minNext;
   if (chunk.groups.length === 1 && (chunk.groups[0]?.digits.length ?? 0) < 9)
     return chunk.end > minNext ? chunk.end : minNext;
+  // Fewer than 9 digits in all (`2024-05-17`, `4.17.21`): no loosely grouped value and no dotted phone number is
+  // that short; only an IPv4 address (4 dotted groups, perhaps a CIDR suffix) is, so nothing else can be emitted.
+  let digitCount = 0;
+  for (const g of chunk.groups) digitCount += g.digits.length;
+  if (digitCount < 9) {
+    let dotted = false;
+    for (const sep of chunk.seps) dotted ||= sep === DOT || sep === SLASH;
+    if (!dotted || chunk.groups.length < 4) return chunk.end > minNext ? chunk.end : minNext;
+  }
   let from = 0;
   let to = chunk.groups.length - 1;
   // A run glued to a word on either side (`v4.17.21 2345 …`, `… 0124-abc`) taints only its first or last
@@ -274,7 +300,8 @@ function scanNumber(text: string, i: number, emit: EmitCandidate, minNext: numbe
     while (from < to && !isSpaceSep(chunk.seps[from])) from++;
     from++;
   }
-  const lastSep = chunk.seps[chunk.seps.length - 1];
+  // (Guarded: reading index -1 of an array is a slow property lookup, not an out-of-range element read.)
+  const lastSep = chunk.seps.length > 0 ? chunk.seps[chunk.seps.length - 1] : undefined;
   if (!rightBoundary(text, chunk.end, lastSep === DOT)) {
     while (to > from && !isSpaceSep(chunk.seps[to - 1])) to--;
     to--;

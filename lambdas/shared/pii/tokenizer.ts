@@ -32,21 +32,25 @@ export interface Tokenizer {
   tokenFor(type: string, value: string): string;
 }
 
+/** Character codes of {@link BASE32}. */
+const BASE32_CODES = Array.from(BASE32, (ch) => ch.charCodeAt(0));
+
 function base32(bytes: Uint8Array, length: number): string {
-  let out = '';
+  // Codes are collected and turned into one string at the end: a string per character would be garbage.
+  const out: number[] = [];
   let bits = 0;
   let acc = 0;
   for (const byte of bytes) {
     acc = (acc << 8) | byte;
     bits += 8;
     while (bits >= 5 && out.length < length) {
-      out += BASE32.charAt((acc >>> (bits - 5)) & 31);
+      out.push(BASE32_CODES[(acc >>> (bits - 5)) & 31] ?? 0);
       bits -= 5;
     }
     acc &= (1 << bits) - 1;
     if (out.length >= length) break;
   }
-  return out;
+  return String.fromCharCode(...out);
 }
 
 type OneShotHash = (algorithm: string, data: Buffer, encoding: 'buffer') => Buffer;
@@ -67,9 +71,11 @@ export function hmacSha256(key: Buffer): (message: string) => Buffer {
     inner[i] = (inner[i] ?? 0) ^ (key[i] ?? 0);
     outer[i] = (outer[i] ?? 0) ^ (key[i] ?? 0);
   }
-  // Reused scratch buffers: pad ‖ message and pad ‖ inner hash, so a MAC allocates only its results.
+  // Reused scratch buffers: pad ‖ message and pad ‖ inner hash, so a MAC allocates only its results. The views of
+  // the inner input are cached by length too (values of one type share a few lengths).
   let innerInput = Buffer.alloc(64 + 256);
   inner.copy(innerInput);
+  let innerViews: Buffer[] = [];
   const outerInput = Buffer.alloc(64 + 32);
   outer.copy(outerInput);
   return (message) => {
@@ -77,9 +83,15 @@ export function hmacSha256(key: Buffer): (message: string) => Buffer {
     if (64 + maxBytes > innerInput.length) {
       innerInput = Buffer.alloc(64 + maxBytes);
       inner.copy(innerInput);
+      innerViews = [];
     }
-    const written = innerInput.write(message, 64, 'utf8');
-    const innerHash = oneShot('sha256', innerInput.subarray(0, 64 + written), 'buffer');
+    const length = 64 + innerInput.write(message, 64, 'utf8');
+    let view = innerViews[length];
+    if (view === undefined) {
+      view = innerInput.subarray(0, length);
+      innerViews[length] = view;
+    }
+    const innerHash = oneShot('sha256', view, 'buffer');
     innerHash.copy(outerInput, 64);
     return oneShot('sha256', outerInput, 'buffer');
   };

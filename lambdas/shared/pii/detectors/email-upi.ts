@@ -12,6 +12,8 @@ export type EmitCandidate = (type: PiiType, start: number, end: number) => void;
 
 const MAX_LOCAL = 64;
 const MAX_DOMAIN = 253;
+const DOT = 0x2e;
+const HYPHEN = 0x2d;
 
 /** UPI payment-service-provider handles (NPCI list, common ones). Matched case-insensitively. */
 const UPI_HANDLES = new Set([
@@ -224,18 +226,38 @@ function isAlpha(s: string): boolean {
   return /^[a-z]+$/i.test(s);
 }
 
-function validLocal(local: string): boolean {
-  return local.length > 0 && !local.startsWith('.') && !local.endsWith('.') && !local.includes('..');
+/** The local part `text[from, to)` (non-empty) neither starts nor ends with a dot and has no `..`. */
+function validLocal(text: string, from: number, to: number): boolean {
+  if (to <= from || text.charCodeAt(from) === DOT || text.charCodeAt(to - 1) === DOT) return false;
+  for (let p = from + 1; p < to; p++) if (text.charCodeAt(p) === DOT && text.charCodeAt(p - 1) === DOT) return false;
+  return true;
 }
 
-function validDomain(domain: string): boolean {
-  const labels = domain.split('.');
-  if (labels.length < 2) return false;
-  for (const label of labels) {
-    if (label.length === 0 || label.length > 63 || label.startsWith('-') || label.endsWith('-')) return false;
+/**
+ * The domain `text[from, to)` (domain characters only) has at least two dot-separated labels of 1–63 characters
+ * that neither start nor end with `-`, and its TLD is 2–24 letters and not a file extension. Walked in place: it
+ * runs for every address-like `@`.
+ */
+function validDomain(text: string, from: number, to: number): boolean {
+  let labelStart = from;
+  let labels = 0;
+  for (let p = from; p <= to; p++) {
+    if (p < to && text.charCodeAt(p) !== DOT) continue;
+    const length = p - labelStart;
+    if (length === 0 || length > 63 || text.charCodeAt(labelStart) === HYPHEN || text.charCodeAt(p - 1) === HYPHEN) {
+      return false;
+    }
+    labels++;
+    if (p < to) labelStart = p + 1;
   }
-  const tld = (labels.at(-1) ?? '').toLowerCase();
-  return tld.length >= 2 && tld.length <= 24 && isAlpha(tld) && !NOT_TLDS.has(tld);
+  if (labels < 2) return false;
+  const tldLength = to - labelStart;
+  if (tldLength < 2 || tldLength > 24) return false;
+  for (let p = labelStart; p < to; p++) {
+    const c = text.charCodeAt(p) | 0x20;
+    if (c < 0x61 || c > 0x7a) return false;
+  }
+  return !NOT_TLDS.has(text.slice(labelStart, to).toLowerCase());
 }
 
 /** A known PSP handle, or any alphabetic handle when the text right before speaks of UPI. */
@@ -260,24 +282,24 @@ export function scanAtSigns(text: string, emit: EmitCandidate): void {
     while (e < n && e - at <= MAX_DOMAIN && isDomainChar(text.charCodeAt(e))) e++;
     const next = e > at + 1 ? e : at + 1;
     // Sentence punctuation and a leading dot are not part of the address.
-    while (s < at && (text.charCodeAt(s) === 0x2e || text.charCodeAt(s) === 0x2d)) s++;
-    while (e > at + 1 && (text.charCodeAt(e - 1) === 0x2e || text.charCodeAt(e - 1) === 0x2d)) e--;
+    while (s < at && (text.charCodeAt(s) === DOT || text.charCodeAt(s) === HYPHEN)) s++;
+    while (e > at + 1 && (text.charCodeAt(e - 1) === DOT || text.charCodeAt(e - 1) === HYPHEN)) e--;
     // Cheap rejections before any allocation: adversarial input can hold a million `@`s.
     if (s === at || e - at < 3) {
       at = text.indexOf('@', next);
       continue;
     }
     const tooLong = at - s > MAX_LOCAL;
-    const local = text.slice(s, at);
-    const domain = text.slice(at + 1, e);
-    if (!tooLong && validLocal(local) && domain.length > 0) {
+    if (!tooLong && validLocal(text, s, at)) {
       const before = s > 0 ? text.charCodeAt(s - 1) : 0x20;
       // `/` or `@` right before the local part: a path (`actions/checkout@v4`) or scoped package (`@org/pkg@1`).
       const pathLike = before === 0x2f || before === 0x40;
-      if (domain.includes('.')) {
-        const gitRemote = local === 'git' && GIT_HOSTS.test(domain);
-        if (!pathLike && !gitRemote && validDomain(domain)) emit('EMAIL', s, e);
-      } else if (!pathLike && local.length >= 2 && isUpiHandle(text, s, domain)) {
+      let dotted = false;
+      for (let p = at + 1; p < e && !dotted; p++) dotted = text.charCodeAt(p) === DOT;
+      if (dotted) {
+        const gitRemote = at - s === 3 && text.startsWith('git', s) && GIT_HOSTS.test(text.slice(at + 1, e));
+        if (!pathLike && !gitRemote && validDomain(text, at + 1, e)) emit('EMAIL', s, e);
+      } else if (!pathLike && at - s >= 2 && isUpiHandle(text, s, text.slice(at + 1, e))) {
         emit('IN_UPI', s, e);
       }
     }
