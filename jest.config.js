@@ -9,5 +9,6 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
+  setupFiles: ['<rootDir>/test/setup/fast-check.ts'],
   testTimeout: 60000,
 };

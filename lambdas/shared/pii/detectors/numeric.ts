@@ -234,16 +234,14 @@ function candidateOf(text: string, chunk: NumberChunk, a: number, b: number): Ca
   const first = chunk.groups[a];
   const last = chunk.groups[b];
   if (first === undefined || last === undefined) return null;
-  return {
-    text,
-    digits,
-    lengths,
-    seps: chunk.seps.slice(a, b),
-    plus: a === 0 && chunk.plus,
-    paren,
-    start: a === 0 ? chunk.start : first.start,
-    end: last.end,
-  };
+  const plus = a === 0 && chunk.plus;
+  const start = a === 0 ? chunk.start : first.start;
+  // One group wholly in parentheses, `(5083121065174446)`, is a bracketed value, not an area code as in
+  // `(415)555-2671`: classify the bare digits and leave the brackets out of the span.
+  if (paren && a === b && !plus && text.charCodeAt(start) === 0x28 && text.charCodeAt(last.end - 1) === 0x29) {
+    return { text, digits, lengths, seps: [], plus, paren: false, start: start + 1, end: last.end - 1 };
+  }
+  return { text, digits, lengths, seps: chunk.seps.slice(a, b), plus, paren, start, end: last.end };
 }
 
 function emitVerdict(verdict: Exclude<Verdict, null>, start: number, end: number, emit: EmitCandidate): void {
