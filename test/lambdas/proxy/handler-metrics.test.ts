@@ -21,6 +21,7 @@ import { createTokenizer } from '../../../lambdas/shared/pii';
 import { DENY_REASONS } from '../../../lambdas/shared/policy/evaluate';
 import { tenantConfigSchema } from '../../../lambdas/shared/policy/tenant-config';
 import { DEFAULT_USAGE, type FakeAnthropic, startFakeAnthropic } from '../../helpers/fake-anthropic';
+import { fixedDataKeyProvider } from '../../helpers/fixed-data-key-provider';
 
 const EMAIL = 'priya.nair@example.com';
 const AADHAAR = '2345 6789 0124';
@@ -75,13 +76,7 @@ function setup(options: { sink?: (records: AuditRecord[]) => Sink } = {}) {
     auditSink: options.sink?.(records) ?? { put: async (record) => void records.push(record) },
     deadLetter: { send: async (record) => void deadLetters.push(record) },
     tokenizerFor: (tenantId) => createTokenizer({ secret: SECRET, tenantId }),
-    dataKeyProvider: {
-      generateDataKey: async () => ({
-        plaintextKey: Buffer.alloc(32, 9),
-        encryptedKey: Buffer.from('wrapped'),
-        keyId: 'test-key',
-      }),
-    },
+    dataKeyProvider: fixedDataKeyProvider,
     logger: new Logger({ serviceName: 'test', logLevel: 'CRITICAL' }),
     retry: { baseDelayMs: 0, maxDelayMs: 0 },
     metrics,

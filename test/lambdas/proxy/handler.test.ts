@@ -9,6 +9,7 @@ import type { AuditRecord } from '../../../lambdas/shared/audit/record';
 import { createTokenizer } from '../../../lambdas/shared/pii';
 import { type TenantConfigInput, tenantConfigSchema } from '../../../lambdas/shared/policy/tenant-config';
 import type { ModelClient, UpstreamRequest, UpstreamStreamEvent } from '../../../lambdas/shared/ports';
+import { fixedDataKeyProvider } from '../../helpers/fixed-data-key-provider';
 
 const EMAIL = 'ravi.kumar@example.org';
 const SECRET = Buffer.alloc(32, 3);
@@ -101,13 +102,7 @@ function setup(
     auditSink: options.sink ?? { put: async (record) => void records.push(record) },
     deadLetter: options.deadLetter ?? { send: async (record) => void deadLetters.push(record) },
     tokenizerFor: (tenantId) => createTokenizer({ secret: SECRET, tenantId }),
-    dataKeyProvider: {
-      generateDataKey: async () => ({
-        plaintextKey: Buffer.alloc(32, 9),
-        encryptedKey: Buffer.from('wrapped'),
-        keyId: 'test-key',
-      }),
-    },
+    dataKeyProvider: fixedDataKeyProvider,
     logger: new Logger({ serviceName: 'test', logLevel: options.logLevel ?? 'CRITICAL' }),
     retry: { baseDelayMs: 0, maxDelayMs: 0 },
     ...(options.limits ? { limits: options.limits } : {}),
