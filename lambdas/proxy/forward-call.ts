@@ -4,13 +4,13 @@
  * post-call record. Errors before the first byte become a response; errors mid-stream become an SSE error event.
  */
 import type { CallOutcome } from '../shared/audit/builder';
-import { asGatewayError } from '../shared/errors';
+import { asGatewayError, UpstreamTimeoutError } from '../shared/errors';
 import type { PolicyDecision } from '../shared/policy/evaluate';
 import type { ModelRoute } from '../shared/policy/model-catalog';
 import type { Provider } from '../shared/policy/tenant-config';
 import { UpstreamError, type UpstreamRequest, type UpstreamStreamEvent } from '../shared/ports';
 import type { HandlerServices } from './handler-services';
-import { errorTypeForUpstream, UpstreamTimeoutError } from './proxy-errors';
+import { errorTypeForUpstream } from './proxy-errors';
 import { restoreMessage } from './redaction';
 import { messageCompletionText, StreamAccumulator, sseFrame } from './sse';
 import type { TrackedResponse } from './tracked-response';

@@ -17,6 +17,7 @@ import {
   asGatewayError,
   AuthenticationError as GatewayAuthenticationError,
   GatewayError,
+  MethodNotAllowedError,
   NotFoundError,
   PermissionError,
 } from '../shared/errors';
@@ -37,7 +38,6 @@ import { handleCall } from './call-route';
 import type { GatewayHandler, GatewayRequest, ResponseWriter } from './gateway-http';
 import { type HandlerServices, modelClientCache, redactorCache } from './handler-services';
 import { handleModels } from './models-route';
-import { MethodNotAllowedError } from './proxy-errors';
 import { TrackedResponse } from './tracked-response';
 import { abortableSleep, DEFAULT_RETRY_SETTINGS, type RetrySettings } from './upstream-call';
 

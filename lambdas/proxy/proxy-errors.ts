@@ -1,23 +1,8 @@
 /**
- * Errors specific to the proxy's request path, and how upstream and unexpected failures are described: the
- * Anthropic type and status a client sees, and the short text a log line carries (never a body or PII).
+ * How upstream and unexpected failures are described: the Anthropic type and status a client sees, and the short
+ * text a log line carries (never a body or PII). The named error classes live in `shared/errors.ts`.
  */
-import { GatewayError } from '../shared/errors';
 import type { UpstreamError } from '../shared/ports';
-
-/** 405 for a known path with the wrong method (Anthropic-shaped body). */
-export class MethodNotAllowedError extends GatewayError {
-  readonly type = 'invalid_request_error';
-  readonly status = 405;
-  override readonly name = 'MethodNotAllowedError';
-}
-
-/** The whole upstream call exceeded its time limit before the first byte. */
-export class UpstreamTimeoutError extends GatewayError {
-  readonly type = 'api_error';
-  readonly status = 504;
-  override readonly name = 'UpstreamTimeoutError';
-}
 
 export function errorTypeForUpstream(error: UpstreamError): { status: number; type: string; message: string } {
   if (error.status === 429) return { status: 429, type: 'rate_limit_error', message: error.message };

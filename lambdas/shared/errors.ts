@@ -76,6 +76,20 @@ export class ServiceUnavailableError extends GatewayError {
   override readonly name = 'ServiceUnavailableError';
 }
 
+/** 405 for a known path with the wrong method (Anthropic has no dedicated type: invalid_request_error). */
+export class MethodNotAllowedError extends GatewayError {
+  readonly type = 'invalid_request_error';
+  readonly status = 405;
+  override readonly name = 'MethodNotAllowedError';
+}
+
+/** The whole upstream call exceeded its time limit before the first byte. */
+export class UpstreamTimeoutError extends GatewayError {
+  readonly type = 'api_error';
+  readonly status = 504;
+  override readonly name = 'UpstreamTimeoutError';
+}
+
 export class OverloadedError extends GatewayError {
   readonly type = 'overloaded_error';
   readonly status = 529;
