@@ -5,12 +5,14 @@
  */
 import { App, Aspects, Tags } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
-import { loadGatewayConfig } from '../lib/config';
+import { deploymentIssues, GatewayConfigError, loadGatewayConfig } from '../lib/config';
 import { AuditDataStack } from '../lib/stacks/audit-data-stack';
 import { GatewayStack } from '../lib/stacks/gateway-stack';
 
 const app = new App();
 const config = loadGatewayConfig(app.node);
+const issues = deploymentIssues(config);
+if (issues.length > 0) throw new GatewayConfigError(issues);
 const env = { region: config.region, account: config.account };
 
 const auditData = new AuditDataStack(app, `${config.stackNamePrefix}-AuditData`, {

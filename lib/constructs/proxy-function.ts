@@ -91,6 +91,11 @@ export interface ProxyFunctionProps {
    */
   readonly reservedConcurrentExecutions?: number;
   /**
+   * Provisioned concurrency: warm executions on the `live` alias, which the API then invokes.
+   * @default 0 - none; the API invokes the function's latest version
+   */
+  readonly provisionedConcurrentExecutions?: number;
+  /**
    * Memory in MB (CPU scales with it; PII detection and SSE relaying are CPU-bound).
    * @default 1024
    */
@@ -126,6 +131,8 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
   readonly auditDeadLetterRedriveQueue: sqs.Queue;
   /** The upstream Anthropic API key secret, when the provider is enabled. */
   readonly anthropicApiKeySecret?: secretsmanager.ISecret;
+  /** What the API invokes: the `live` alias when provisioned concurrency is set, else the function. */
+  readonly invokeTarget: lambda.IFunction;
   /** The Bedrock ids the function may invoke (for example to narrow the bedrock-runtime endpoint policy). */
   readonly bedrockTargets: readonly BedrockInvokeTarget[];
 
@@ -214,6 +221,15 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
         },
       },
     });
+    const provisioned = props.provisionedConcurrentExecutions ?? 0;
+    this.invokeTarget =
+      provisioned > 0
+        ? new lambda.Alias(this, 'LiveAlias', {
+            aliasName: 'live',
+            version: this.function.currentVersion,
+            provisionedConcurrentExecutions: provisioned,
+          })
+        : this.function;
     // Lambda checks the network-interface permissions when it creates the function; the rest is needed at once.
     this.function.node.addDependency(networkPolicy, this.policy);
 
@@ -398,6 +414,12 @@ function validateProps(props: ProxyFunctionProps): void {
   const memory = props.memorySize;
   if (memory !== undefined && (!Number.isInteger(memory) || memory < 128 || memory > 10_240)) {
     throw new Error(`ProxyFunction: memorySize must be an integer between 128 and 10240 (got ${memory})`);
+  }
+  const provisioned = props.provisionedConcurrentExecutions;
+  if (provisioned !== undefined && (!Number.isInteger(provisioned) || provisioned < 0)) {
+    throw new Error(
+      `ProxyFunction: provisionedConcurrentExecutions must be a non-negative integer (got ${provisioned})`,
+    );
   }
   const reserved = props.reservedConcurrentExecutions;
   if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {

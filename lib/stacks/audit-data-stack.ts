@@ -66,6 +66,7 @@ export class AuditDataStack extends Stack {
       objectLockMode: config.audit.objectLockMode,
       accessLogExpirationDays: config.audit.accessLogExpirationDays,
       breakGlassPrincipalArns: config.audit.breakGlassPrincipalArns,
+      retentionAdministratorArns: config.audit.retentionChangeBy === 'deploy-role' ? [this.deployRoleArn(config)] : [],
       ...(bedrockLogging.enabled ? { bedrockInvocationLogPrefix: BEDROCK_INVOCATION_LOG_PREFIX } : {}),
     });
     const auditTrail = new AuditTrail(this, 'Trail', {
@@ -127,4 +128,22 @@ export class AuditDataStack extends Stack {
     new CfnOutput(this, 'AthenaWorkgroupName', { value: this.athenaWorkgroupName });
     new CfnOutput(this, 'GlueDatabaseName', { value: this.glueDatabaseName });
   }
+
+  /**
+   * The role CloudFormation deploys this stack with: `audit.deployRoleArn`, or the CDK bootstrap's execution role
+   * under the default qualifier (`cdk deploy` passes it to CloudFormation). A condition on `aws:PrincipalArn` sees
+   * the role ARN of an assumed-role session.
+   */
+  private deployRoleArn(config: GatewayConfig): string {
+    if (config.audit.deployRoleArn !== undefined) return config.audit.deployRoleArn;
+    return this.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: `cdk-${DEFAULT_BOOTSTRAP_QUALIFIER}-cfn-exec-role-${this.account}-${this.region}`,
+    });
+  }
 }
+
+/** `cdk bootstrap`'s default qualifier, part of its role names. */
+const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
