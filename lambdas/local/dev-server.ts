@@ -116,11 +116,8 @@ function readOrCreateSecret(path: string): Buffer {
 
 /** Bedrock locally: lazy-loaded (with its SDK) only when GATEWAY_UPSTREAM=bedrock; credentials from the AWS chain. */
 async function loadBedrockClient(region: string): Promise<ModelClient> {
-  const [{ BedrockModelClient }, { BedrockRuntimeClient }] = await Promise.all([
-    import('../shared/adapters/bedrock-model-client'),
-    import('@aws-sdk/client-bedrock-runtime'),
-  ]);
-  return new BedrockModelClient({ client: new BedrockRuntimeClient({ region }) });
+  const { BedrockModelClient, createBedrockRuntimeClient } = await import('../shared/adapters/bedrock-model-client');
+  return new BedrockModelClient({ client: createBedrockRuntimeClient({ region }) });
 }
 
 function headersOf(req: IncomingMessage): Record<string, string | undefined> {
