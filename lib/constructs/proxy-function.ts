@@ -337,6 +337,8 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
 
   private createAnthropicApiKeySecret(auditKey: kms.IKey): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'AnthropicApiKey', {
+      // A stable name the README's deploy step and the stack output give, so the engineer fills the right one.
+      secretName: anthropicApiKeySecretNameFor(Stack.of(this).stackName),
       description: 'Upstream Anthropic API key of the Claude gateway: set {"apiKey":"sk-ant-..."} after deploying',
       encryptionKey: auditKey,
       // A placeholder the function recognises as "not set": it refuses Anthropic calls until the key is filled.
@@ -437,4 +439,9 @@ function validateProps(props: ProxyFunctionProps): void {
  */
 export function proxyRoleNameFor(config: { readonly stackNamePrefix: string; readonly region: string }): string {
   return `${config.stackNamePrefix}-proxy-${config.region}`.slice(0, 64);
+}
+
+/** Name of the upstream Anthropic API key secret the platform engineer fills after deploying. */
+export function anthropicApiKeySecretNameFor(stackName: string): string {
+  return `${stackName}/anthropic/api-key`;
 }

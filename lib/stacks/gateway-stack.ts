@@ -10,6 +10,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { GATEWAY_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
 import type { GatewayConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { AuditProcessor } from '../constructs/audit-processor';
@@ -18,6 +19,7 @@ import { GatewayNetwork } from '../constructs/gateway-network';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { ProxyFunction, proxyRoleNameFor } from '../constructs/proxy-function';
 import { TenantIdentity } from '../constructs/tenant-identity';
+import { addFunctionRuntimesOutput } from './doctor-outputs';
 
 export interface GatewayStackProps extends StackProps {
   readonly config: GatewayConfig;
@@ -126,6 +128,22 @@ export class GatewayStack extends Stack {
       value: this.identity.tokenEndpoint,
       description: 'OAuth2 client-credentials token endpoint (scope gateway/invoke)',
     });
+    if (this.proxy.anthropicApiKeySecret) {
+      new CfnOutput(this, GATEWAY_OUTPUTS.anthropicApiKeySecretName, {
+        value: this.proxy.anthropicApiKeySecret.secretName,
+        description: 'After the first deploy, put {"apiKey":"sk-ant-..."} into this secret (README: Deploy)',
+      });
+    }
+    // What `npm run doctor` reads: the alarm topic, the VPC of the bedrock-runtime endpoint, the canary's tenant.
+    new CfnOutput(this, GATEWAY_OUTPUTS.alarmTopicArn, { value: alarms.topic.topicArn });
+    new CfnOutput(this, GATEWAY_OUTPUTS.vpcId, { value: this.network.vpc.vpcId });
+    const canaryTenant = config.tenants.find((tenant) => tenant.auth.apiKey);
+    const canaryKeySecret = canaryTenant ? this.identity.tenants.get(canaryTenant.id)?.keySecret : undefined;
+    if (canaryTenant && canaryKeySecret) {
+      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantId, { value: canaryTenant.id });
+      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantKeySecretName, { value: canaryKeySecret.secretName });
+    }
+    addFunctionRuntimesOutput(this);
   }
 
   /**
