@@ -39,3 +39,15 @@ export async function waitForRecord(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Waits until no write is in flight in the audit folder (the fs sink writes a `.tmp` file, then renames it), so
+ * a test that walks every file does not catch a post-call record of an earlier request half-written.
+ */
+export async function waitForQuietFolder(auditDir: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (listFiles(auditDir).some((path) => path.endsWith('.tmp'))) {
+    if (Date.now() > deadline) throw new Error(`writes still in flight in ${auditDir}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -12,7 +12,7 @@ import { type DevServer, startDevServer } from '../../lambdas/local/dev-server';
 import { createTokenizer } from '../../lambdas/shared/pii';
 import { costUsd } from '../../lambdas/shared/pricing';
 import { DEFAULT_USAGE, type FakeAnthropic, startFakeAnthropic } from '../helpers/fake-anthropic';
-import { listFiles, readRecords, waitForRecord } from './audit-files';
+import { listFiles, readRecords, waitForQuietFolder, waitForRecord } from './audit-files';
 
 const EMAIL = 'alice.sharma@example.com';
 const SECRET = Buffer.alloc(32, 7);
@@ -426,6 +426,7 @@ describe('the audit folder', () => {
       const post = await waitForRecord(gateway.auditDir, record.request_id, 'post_call');
       expect(post.prompt_sha256).toBe(record.prompt_sha256);
     }
+    await waitForQuietFolder(gateway.auditDir);
     for (const file of listFiles(gateway.auditDir)) {
       expect(readFileSync(file, 'utf8')).not.toContain(EMAIL);
       expect(statSync(file).mode & 0o777).toBe(0o444);
