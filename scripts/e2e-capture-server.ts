@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 const SECRET_HEADERS = new Set(['x-api-key', 'authorization']);
 const ERROR_TYPES: Record<number, string> = {
   400: 'invalid_request_error',
+  401: 'authentication_error',
   403: 'permission_error',
   404: 'not_found_error',
 };

@@ -98,10 +98,13 @@ export interface ClaudeRun {
 
 export interface ClaudeRunOptions {
   readonly baseUrl: string;
-  readonly apiKey: string;
+  /** ANTHROPIC_API_KEY; leave out to authenticate another way (an `apiKeyHelper` in `--settings`). */
+  readonly apiKey?: string;
   /** Working directory (a fresh temp folder unless given). */
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Killed after this long (a CLI that retries a refusal can take a while). @default 45000 */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -119,7 +122,7 @@ export function runClaude(args: readonly string[], options: ClaudeRunOptions): P
       [...args],
       {
         cwd,
-        timeout: 60_000,
+        timeout: options.timeoutMs ?? 45_000,
         maxBuffer: 16 * 1024 * 1024,
         env: {
           PATH: '/usr/bin:/bin',
@@ -127,7 +130,7 @@ export function runClaude(args: readonly string[], options: ClaudeRunOptions): P
           CLAUDE_CONFIG_DIR: join(home, '.claude'),
           TERM: 'dumb',
           ANTHROPIC_BASE_URL: options.baseUrl,
-          ANTHROPIC_API_KEY: options.apiKey,
+          ...(options.apiKey ? { ANTHROPIC_API_KEY: options.apiKey } : {}),
           CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
           DISABLE_AUTOUPDATER: '1',
           DISABLE_TELEMETRY: '1',
