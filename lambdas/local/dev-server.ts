@@ -270,6 +270,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         const request: GatewayRequest = {
           method: req.method ?? 'GET',
           path: (req.url ?? '/').split('?')[0] ?? '/',
+          query: (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '',
           headers,
           body,
           identity,

@@ -21,6 +21,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/env';
+import { buildModelCatalog } from '../../lambdas/shared/policy/model-catalog';
+import type { CatalogOverrides } from '../../lambdas/shared/policy/model-catalog-schema';
 import type { TenantConfig } from '../../lambdas/shared/policy/tenant-config';
 import { grantAuditRecordPut } from './audit-bucket';
 import { type BedrockInvokeTarget, bedrockInvokeTargets, grantBedrockInvoke } from './bedrock-invoke-permissions';
@@ -59,6 +61,12 @@ class ManagedPolicyPrincipal implements iam.IPrincipal {
 export interface ProxyFunctionProps {
   /** Validated tenants (`config.tenants`): inlined into the bundle as the policy document and used for IAM. */
   readonly tenants: readonly TenantConfig[];
+  /**
+   * Model catalog entries from config (`config.modelCatalog`), inlined with the tenants so the proxy serves the
+   * merged catalog, and used for the Bedrock grants.
+   * @default - none: the built-in catalog
+   */
+  readonly modelCatalog?: CatalogOverrides;
   /**
    * Whether the Anthropic API provider is enabled (`config.providers.anthropic.enabled`): adds the upstream API
    * key secret and its variable.
@@ -217,7 +225,9 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
         externalModules: [],
         // The policy travels with the code: Lambda variables are capped at 4 KB in total.
         define: {
-          [`process.env.${ENV.policyDocument}`]: JSON.stringify(JSON.stringify({ tenants: props.tenants })),
+          [`process.env.${ENV.policyDocument}`]: JSON.stringify(
+            JSON.stringify({ tenants: props.tenants, modelCatalog: props.modelCatalog ?? {} }),
+          ),
         },
       },
     });
@@ -240,7 +250,7 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
     if (this.anthropicApiKeySecret) this.grantSecretRead(this.anthropicApiKeySecret, region);
     this.grantDeadLetterSend(props.auditKey, region);
 
-    this.bedrockTargets = bedrockInvokeTargets(props.tenants);
+    this.bedrockTargets = bedrockInvokeTargets(props.tenants, buildModelCatalog(props.modelCatalog));
     grantBedrockInvoke(this, this.bedrockTargets, { partition, region, account });
 
     this.acknowledgeFindings(props.reservedConcurrentExecutions !== undefined);

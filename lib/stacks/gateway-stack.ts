@@ -65,6 +65,7 @@ export class GatewayStack extends Stack {
 
     this.proxy = new ProxyFunction(this, 'Proxy', {
       tenants: config.tenants,
+      modelCatalog: config.modelCatalog,
       anthropicEnabled: anthropic.enabled,
       vpc: this.network.vpc,
       vpcSubnets: this.network.lambdaSubnets,
