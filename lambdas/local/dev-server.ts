@@ -120,11 +120,8 @@ function readOrCreateSecret(path: string): Buffer {
 
 /** Bedrock locally: lazy-loaded (with its SDK) only when GATEWAY_UPSTREAM=bedrock; credentials from the AWS chain. */
 async function loadBedrockClient(region: string): Promise<ModelClient> {
-  const [{ BedrockModelClient }, { BedrockRuntimeClient }] = await Promise.all([
-    import('../shared/adapters/bedrock-model-client'),
-    import('@aws-sdk/client-bedrock-runtime'),
-  ]);
-  return new BedrockModelClient({ client: new BedrockRuntimeClient({ region }) });
+  const { BedrockModelClient, createBedrockRuntimeClient } = await import('../shared/adapters/bedrock-model-client');
+  return new BedrockModelClient({ client: createBedrockRuntimeClient({ region }) });
 }
 
 function headersOf(req: IncomingMessage): Record<string, string | undefined> {
@@ -273,6 +270,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         const request: GatewayRequest = {
           method: req.method ?? 'GET',
           path: (req.url ?? '/').split('?')[0] ?? '/',
+          query: (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '',
           headers,
           body,
           identity,

@@ -14,60 +14,55 @@ import type { AuditRecord, ReidEnvelope } from '../shared/audit/record';
 import { type PermissionError, ServiceUnavailableError } from '../shared/errors';
 import { type Replacement, restore, seal } from '../shared/pii';
 import { type PolicyDecision, policyVersion, residencyPolicyLabel } from '../shared/policy/evaluate';
+import type { RequestFacts } from '../shared/policy/request-facts';
 import type { RedactionMode, TenantConfig } from '../shared/policy/tenant-config';
 import { priceCall } from '../shared/pricing';
 import type { Operation, UpstreamOutcome } from './forward-call';
-import type { GatewayRequest } from './gateway-http';
 import type { HandlerServices } from './handler-services';
 import { describeFailure } from './proxy-errors';
 import type { RedactedPrompt, TenantRedactor } from './redaction';
 
-/** Writes the `denied` record of a policy refusal; a failure to write it is counted and logged, never thrown. */
+/** Writes the `denied` record of a policy refusal from the request's facts; a failure to write it is logged. */
 export async function deny(
   services: HandlerServices,
-  context: AuditRequestContext,
+  facts: RequestFacts,
   tenant: TenantConfig | undefined,
   error: PermissionError,
-  partial: { modelRequested: string | null; promptSha256: string | null; headers: GatewayRequest['headers'] },
   startedMs: number,
 ): Promise<void> {
   const { clock, metrics, logger } = services;
   try {
-    const classification = partial.headers['x-data-classification']?.trim().toUpperCase();
     const record = buildDeniedRecord(
-      context,
+      facts,
       {
         reason: error.reason,
         httpStatus: error.status,
         errorType: error.type,
         policyVersion: tenant ? policyVersion(tenant) : 'unknown',
         provider: tenant?.provider ?? null,
-        modelRequested: partial.modelRequested?.slice(0, 256) ?? null,
+        modelRequested: facts.modelRequested,
         residencyPolicy: tenant ? residencyPolicyLabel(tenant) : null,
-        dataClassification:
-          classification === 'PUBLIC' ||
-          classification === 'INTERNAL' ||
-          classification === 'CONFIDENTIAL' ||
-          classification === 'RESTRICTED'
-            ? classification
-            : (tenant?.dataClassifications.default ?? null),
-        useCase: partial.headers['x-use-case']?.trim().slice(0, 128) || null,
+        dataClassification: facts.dataClassification ?? tenant?.dataClassifications.default ?? null,
+        useCase: facts.useCase,
         // End-user ids may be e-mail addresses: the denied record keeps only whether one was sent.
-        endUser: partial.headers['x-end-user'] ? '[provided]' : null,
+        endUser: facts.endUser !== null ? '[provided]' : null,
         redactionMode: tenant?.redaction.mode ?? null,
-        promptSha256: partial.promptSha256,
+        promptSha256: facts.promptSha256,
         latencyMs: clock.monotonicMs() - startedMs,
+        features: facts.features,
+        betas: facts.betas,
+        refusedFeature: facts.refusedFeature,
       },
       clock.now(),
     );
     metrics.recordCall(record);
     await services.auditSink.put(record);
   } catch (recordError) {
-    metrics.recordAuditWriteFailure(context.tenantId);
+    metrics.recordAuditWriteFailure(facts.tenantId);
     // The refusal stands even when its record cannot be written; the log names the request only.
     logger.error('denied audit record not written', {
-      request_id: context.requestId,
-      tenant: context.tenantId,
+      request_id: facts.requestId,
+      tenant: facts.tenantId,
       failure: describeFailure(recordError),
     });
   }

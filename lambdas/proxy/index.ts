@@ -53,11 +53,9 @@ const secrets = new SecretCache({ client: new SecretsManagerClient({}) });
 /** The adapter of a provider, imported on first use (a dynamic import esbuild keeps lazy). */
 async function createModelClient(provider: Provider): Promise<ModelClient> {
   if (provider === 'bedrock') {
-    const [{ BedrockRuntimeClient }, { BedrockModelClient }] = await Promise.all([
-      import('@aws-sdk/client-bedrock-runtime'),
-      import('../shared/adapters/bedrock-model-client'),
-    ]);
-    return new BedrockModelClient({ client: new BedrockRuntimeClient({}) });
+    // The adapter's default client makes one attempt per call: the request path is the only, counted, retry layer.
+    const { BedrockModelClient } = await import('../shared/adapters/bedrock-model-client');
+    return new BedrockModelClient();
   }
   const secretArn = config.anthropicApiKeySecretArn;
   if (secretArn === undefined || secretArn === '') {
