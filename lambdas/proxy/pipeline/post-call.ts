@@ -1,121 +1,19 @@
 /**
- * The audit records of the request path and how each is written: `denied` (a refusal stands even if its record is
- * lost), PRE-CALL (fail closed: no acknowledged record, no upstream call) and POST-CALL (dead letter when the sink
- * rejects it). Metrics are recorded from the records themselves.
+ * Step 7, post-call: after the client has its response, the POST-CALL record completes the pre-call one with the
+ * outcome (status, tokens, cost, served geo, redacted completion). A record the sink rejects goes to the dead
+ * letter; a record that cannot even be built is logged by id. Nothing here can fail the response.
  */
-import {
-  type AuditRequestContext,
-  buildDeniedRecord,
-  buildPostCallRecord,
-  buildPreCallRecord,
-  sha256Hex,
-} from '../shared/audit/builder';
-import type { AuditRecord, ReidEnvelope } from '../shared/audit/record';
-import { type PermissionError, ServiceUnavailableError } from '../shared/errors';
-import { type Replacement, restore, seal } from '../shared/pii';
-import { type PolicyDecision, policyVersion, residencyPolicyLabel } from '../shared/policy/evaluate';
-import type { RequestFacts } from '../shared/policy/request-facts';
-import type { RedactionMode, TenantConfig } from '../shared/policy/tenant-config';
-import { priceCall } from '../shared/pricing';
-import type { Operation, UpstreamOutcome } from './forward-call';
-import type { HandlerServices } from './handler-services';
-import { describeFailure } from './proxy-errors';
-import type { RedactedPrompt, TenantRedactor } from './redaction';
-
-/** Writes the `denied` record of a policy refusal from the request's facts; a failure to write it is logged. */
-export async function deny(
-  services: HandlerServices,
-  facts: RequestFacts,
-  tenant: TenantConfig | undefined,
-  error: PermissionError,
-  startedMs: number,
-): Promise<void> {
-  const { clock, metrics, logger } = services;
-  try {
-    const record = buildDeniedRecord(
-      facts,
-      {
-        reason: error.reason,
-        httpStatus: error.status,
-        errorType: error.type,
-        policyVersion: tenant ? policyVersion(tenant) : 'unknown',
-        provider: tenant?.provider ?? null,
-        modelRequested: facts.modelRequested,
-        residencyPolicy: tenant ? residencyPolicyLabel(tenant) : null,
-        dataClassification: facts.dataClassification ?? tenant?.dataClassifications.default ?? null,
-        useCase: facts.useCase,
-        // End-user ids may be e-mail addresses: the denied record keeps only whether one was sent.
-        endUser: facts.endUser !== null ? '[provided]' : null,
-        redactionMode: tenant?.redaction.mode ?? null,
-        promptSha256: facts.promptSha256,
-        latencyMs: clock.monotonicMs() - startedMs,
-        features: facts.features,
-        betas: facts.betas,
-        refusedFeature: facts.refusedFeature,
-      },
-      clock.now(),
-    );
-    metrics.recordCall(record);
-    await services.auditSink.put(record);
-  } catch (recordError) {
-    metrics.recordAuditWriteFailure(facts.tenantId);
-    // The refusal stands even when its record cannot be written; the log names the request only.
-    logger.error('denied audit record not written', {
-      request_id: facts.requestId,
-      tenant: facts.tenantId,
-      failure: describeFailure(recordError),
-    });
-  }
-}
-
-/**
- * Seals the prompt's replacements (unless metadata-only), builds the pre-call record and waits for the sink to
- * acknowledge it. Throws ServiceUnavailableError (503) when it cannot: the caller must not call upstream then.
- */
-export async function writePreCall(
-  services: HandlerServices,
-  ctx: AuditRequestContext,
-  tenant: TenantConfig,
-  decision: PolicyDecision,
-  prompt: RedactedPrompt,
-  promptSha256: string,
-): Promise<AuditRecord> {
-  const { clock, metrics, logger } = services;
-  const mode = decision.redactionMode;
-  let envelope: ReidEnvelope | null = null;
-  let preRecord: AuditRecord;
-  try {
-    if (mode !== 'metadata-only' && prompt.replacements.length > 0) {
-      envelope = await seal(prompt.replacements, services.dataKeys, {
-        tenantId: tenant.id,
-        requestId: ctx.requestId,
-      });
-    }
-    preRecord = buildPreCallRecord(
-      ctx,
-      decision,
-      {
-        promptSha256,
-        promptChars: prompt.promptChars,
-        promptRedacted: mode === 'metadata-only' ? null : prompt.redactedText,
-        piiCounts: prompt.counts,
-        reidEnvelope: envelope,
-      },
-      clock.now(),
-    );
-    await services.auditSink.put(preRecord);
-  } catch (error) {
-    // Fail closed: no acknowledged pre-call record, no upstream call.
-    metrics.recordAuditWriteFailure(ctx.tenantId);
-    logger.error('pre-call audit record not written; refusing the call', {
-      request_id: ctx.requestId,
-      tenant: ctx.tenantId,
-      failure: describeFailure(error),
-    });
-    throw new ServiceUnavailableError('The audit store is unavailable; the request was not sent to the model.');
-  }
-  return preRecord;
-}
+import { buildPostCallRecord, sha256Hex } from '../../shared/audit/builder';
+import type { AuditRecord, ReidEnvelope } from '../../shared/audit/record';
+import { type Replacement, restore, seal } from '../../shared/pii';
+import type { RequestFacts } from '../../shared/policy/request-facts';
+import type { RedactionMode, TenantConfig } from '../../shared/policy/tenant-config';
+import { priceCall } from '../../shared/pricing';
+import type { HandlerServices } from '../handler-services';
+import { describeFailure } from '../proxy-errors';
+import type { TenantRedactor } from '../redaction';
+import type { CallOperation } from './parse';
+import type { UpstreamOutcome } from './upstream-leg';
 
 /** Writes a post-call record; on rejection sends it to the dead letter; if that fails too, logs the id only. */
 async function writePostCall(services: HandlerServices, record: AuditRecord): Promise<void> {
@@ -145,8 +43,8 @@ async function writePostCall(services: HandlerServices, record: AuditRecord): Pr
 
 /** What the post-call record is built from, besides the pre-call record it completes. */
 export interface PostCallInput {
-  readonly ctx: AuditRequestContext;
-  readonly operation: Operation;
+  readonly ctx: RequestFacts;
+  readonly operation: CallOperation;
   readonly tenant: TenantConfig;
   readonly mode: RedactionMode;
   readonly redactor: TenantRedactor;
