@@ -130,6 +130,15 @@ function withQuery(req: GatewayRequest): GatewayRequest {
   return { ...req, path: req.path.slice(0, mark), query: req.query ?? req.path.slice(mark + 1) };
 }
 
+/** A model id from the path; a malformed percent escape (`%`, `%zz`, a cut UTF-8 sequence) is a 404, not a crash. */
+function decodeModelId(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new NotFoundError('Not found: the model id in the path is not a valid percent-encoded name.');
+  }
+}
+
 /** Builds the request-path handler. */
 export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
   const clock = deps.clock ?? systemClock;
@@ -169,7 +178,8 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
       const operation = operationOf(path);
       facts = newRequestFacts(req.identity, requestId, operation);
       const allow = (expected: string): void => {
-        if (method !== expected) throw new MethodNotAllowedError(`Method ${method} is not allowed on ${path}.`);
+        // Neither the method nor the path is echoed: no raw request value reappears in an error.
+        if (method !== expected) throw new MethodNotAllowedError(`This path accepts ${expected} only.`);
       };
       if (operation === 'messages' || operation === 'count_tokens') {
         allow('POST');
@@ -178,10 +188,12 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
         allow('GET');
         if (!tenant)
           throw new PermissionError('This tenant has no policy in this gateway.', DENY_REASONS.unknownTenant);
-        const id = path === '/v1/models' ? null : decodeURIComponent(path.slice('/v1/models/'.length));
+        const id = path === '/v1/models' ? null : decodeModelId(path.slice('/v1/models/'.length));
         await handleModels(res, tenant, id);
       } else {
-        throw new NotFoundError(`Not found: ${method} ${path.slice(0, 200)}`);
+        throw new NotFoundError(
+          'Not found: the gateway serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models.',
+        );
       }
     } catch (error) {
       const gatewayError = asGatewayError(error);
