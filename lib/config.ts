@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { tenantCatalogIssues } from '../lambdas/shared/policy/catalog-check';
+import { buildModelCatalog, catalogOverrideIssues, type ModelCatalog } from '../lambdas/shared/policy/model-catalog';
+import { type CatalogOverrides, catalogOverridesSchema } from '../lambdas/shared/policy/model-catalog-schema';
 import { type TenantConfig, tenantListSchema } from '../lambdas/shared/policy/tenant-config';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -42,8 +44,32 @@ const auditSchema = z
     accessLogExpirationDays: z.number().int().min(30).max(3_650).default(400),
     /** Principals exempt from the bucket's deny on deletes and lock changes (GOVERNANCE-mode break glass). */
     breakGlassPrincipalArns: z.array(iamPrincipalArn).default([]),
+    /**
+     * Who may change the bucket's Object Lock configuration (default retention days and mode) after the first
+     * deploy. `deploy-role`: CloudFormation's deploy role (and break glass) may, so a change of `retentionDays` is an
+     * ordinary reviewed deploy; every other principal, the deploy role included, stays denied deletes, legal
+     * holds, retention and lifecycle changes. `break-glass`: only `breakGlassPrincipalArns` may (then at least one
+     * is required, or no later deploy could change `retentionDays`).
+     */
+    retentionChangeBy: z.enum(['deploy-role', 'break-glass']).default('deploy-role'),
+    /**
+     * The role CloudFormation deploys the stack with.
+     * @default the CDK bootstrap's execution role, `cdk-hnb659fds-cfn-exec-role-<account>-<region>`
+     */
+    deployRoleArn: iamPrincipalArn.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((audit, ctx) => {
+    if (audit.retentionChangeBy === 'break-glass' && audit.breakGlassPrincipalArns.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['breakGlassPrincipalArns'],
+        message:
+          'must name at least one principal when retentionChangeBy is "break-glass": otherwise nobody, CloudFormation ' +
+          'included, can change retentionDays or objectLockMode after the first deploy',
+      });
+    }
+  });
 
 const bedrockLoggingSchema = z
   .object({
@@ -180,8 +206,36 @@ const operationsSchema = z
   .object({
     /** Powertools log level of every function. */
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-    /** E-mail subscribed to the alarm topic (confirm the subscription after deploy). */
-    alarmEmail: z.email().optional(),
+    /**
+     * E-mail address(es) subscribed to the alarm topic (each recipient confirms the subscription after deploy).
+     * In `prod`, this or `alarmTopicArn` is required: alarms that notify nobody are not monitoring.
+     */
+    alarmEmail: z.union([z.email(), z.array(z.email()).min(1)]).optional(),
+    /**
+     * An existing SNS topic (a chat integration, an on-call tool) every alarm notifies instead of a new topic. If it
+     * is KMS-encrypted, its key must let `cloudwatch.amazonaws.com` use it.
+     */
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN')
+      .optional(),
+    /**
+     * Reserved concurrency per function (a cap, taken from the account pool). Each streamed reply holds one proxy
+     * execution for its whole length, so size `proxy` to peak concurrent streams.
+     * @default - unreserved: usage plans and the stage throttle bound the load
+     */
+    reservedConcurrency: z
+      .object({
+        proxy: z.number().int().min(1).optional(),
+        authorizer: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Provisioned concurrency of the proxy (warm executions on an alias; billed while provisioned).
+     * @default 0 - none
+     */
+    proxyProvisionedConcurrency: z.number().int().min(0).default(0),
     thresholds: z
       .object({
         /** Upstream 5xx/529 (and timeouts) as a percentage of requests over 5 minutes. */
@@ -199,6 +253,15 @@ const operationsSchema = z
       .prefault({}),
   })
   .strict();
+
+/** zod runs refinements after non-fatal issues (a bad format), so the merged catalog may not build here. */
+function tryBuildModelCatalog(overrides: CatalogOverrides): ModelCatalog | undefined {
+  try {
+    return buildModelCatalog(overrides);
+  } catch {
+    return undefined;
+  }
+}
 
 export const gatewayConfigSchema = z
   .object({
@@ -240,6 +303,11 @@ export const gatewayConfigSchema = z
     athena: athenaSchema.prefault({}),
     api: apiSchema.prefault({}),
     operations: operationsSchema.prefault({}),
+    /**
+     * Entries added to or overriding the built-in model catalog (lambdas/shared/policy/model-catalog-data.ts),
+     * keyed by catalog id: a Bedrock profile AWS has since published, a new model, a negotiated price.
+     */
+    modelCatalog: catalogOverridesSchema.default({}),
     tenants: tenantListSchema.prefault([SAMPLE_TENANT]),
   })
   .strict()
@@ -260,9 +328,15 @@ export const gatewayConfigSchema = z
         });
       }
     }
+    const catalogProblems = catalogOverrideIssues(config.modelCatalog);
+    for (const issue of catalogProblems) {
+      ctx.addIssue({ code: 'custom', path: ['modelCatalog', ...issue.path], message: issue.message });
+    }
+    // Tenants are checked against the merged catalog; with a bad entry (already reported) it cannot be built.
+    const catalog = catalogProblems.length === 0 ? tryBuildModelCatalog(config.modelCatalog) : undefined;
     const logging = config.bedrockInvocationLogging;
     for (const [index, tenant] of config.tenants.entries()) {
-      for (const issue of tenantCatalogIssues(tenant)) {
+      for (const issue of catalog ? tenantCatalogIssues(tenant, catalog) : []) {
         ctx.addIssue({ code: 'custom', path: ['tenants', index, ...issue.path], message: issue.message });
       }
       if (!config.providers[tenant.provider].enabled) {
@@ -284,6 +358,28 @@ export const gatewayConfigSchema = z
       }
     }
   });
+
+/**
+ * What a deployable synth needs beyond a valid config; `bin/gateway.ts` refuses to synthesize when this names
+ * anything. Kept out of the schema so that defaults parse anywhere (tests, tools) while `cdk synth` stays strict.
+ */
+export function deploymentIssues(config: GatewayConfig): string[] {
+  const issues: string[] = [];
+  const operations = config.operations;
+  if (config.environment === 'prod' && operations.alarmEmail === undefined && operations.alarmTopicArn === undefined) {
+    issues.push(
+      'gateway.operations.alarmEmail: a prod deployment needs someone to notify: set operations.alarmEmail (an ' +
+        'address or a list) or operations.alarmTopicArn (an existing topic or chat integration) (got (missing))',
+    );
+  }
+  const proxyReserved = operations.reservedConcurrency.proxy;
+  if (proxyReserved !== undefined && operations.proxyProvisionedConcurrency > proxyReserved) {
+    issues.push(
+      `gateway.operations.proxyProvisionedConcurrency: must not exceed operations.reservedConcurrency.proxy (${proxyReserved}) (got ${operations.proxyProvisionedConcurrency})`,
+    );
+  }
+  return issues;
+}
 
 /** The validated deployment config, defaults applied. */
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

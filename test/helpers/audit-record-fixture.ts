@@ -16,6 +16,7 @@ export const completeRecord: AuditRecord = {
   provider: 'anthropic',
   model_requested: 'sonnet',
   model_id: 'claude-sonnet-4-6',
+  catalog_model_id: 'claude-sonnet-4-6',
   residency_policy: 'anthropic:us',
   inference_geo_requested: 'us',
   inference_geo_actual: 'us',

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PolicyDecision } from '../policy/evaluate';
+import { catalogIdForProviderModel } from '../policy/model-catalog';
 import type { DataClassification, Provider, RedactionMode } from '../policy/tenant-config';
 import {
   AUDIT_SCHEMA_VERSION,
@@ -69,6 +70,7 @@ export function buildPreCallRecord(
     provider: decision.provider,
     model_requested: decision.modelRequested,
     model_id: decision.route.modelId,
+    catalog_model_id: decision.route.catalogId,
     residency_policy: decision.residencyPolicy,
     inference_geo_requested: decision.inferenceGeoRequested,
     inference_geo_actual: null,
@@ -161,6 +163,7 @@ function buildRefusalRecord(
     provider: details.provider,
     model_requested: details.modelRequested,
     model_id: null,
+    catalog_model_id: null,
     residency_policy: details.residencyPolicy,
     inference_geo_requested: null,
     inference_geo_actual: null,
@@ -234,6 +237,7 @@ const postCallUpdateSchema = auditRecordSchema
     event: true,
     ts: true,
     model_id: true,
+    catalog_model_id: true,
     inference_geo_actual: true,
     reid_envelope: true,
     status: true,
@@ -255,6 +259,16 @@ const postCallUpdateSchema = auditRecordSchema
   })
   .strict();
 
+/**
+ * The catalog id of the model that served the call: the pre-call one, unless a fallback served it, in which
+ * case the catalog id behind the provider id that did.
+ */
+function postCallCatalogModelId(pre: AuditRecord, outcome: CallOutcome): string | null {
+  const preCatalogId = pre.catalog_model_id ?? null;
+  if (outcome.modelId === null || outcome.modelId === pre.model_id) return preCatalogId;
+  return catalogIdForProviderModel(outcome.modelId) ?? preCatalogId;
+}
+
 /** The post-call record: the pre-call record completed with the outcome. */
 export function buildPostCallRecord(pre: AuditRecord, outcome: CallOutcome, now: Date): AuditRecord {
   const metadataOnly = pre.redaction_mode === 'metadata-only';
@@ -263,6 +277,7 @@ export function buildPostCallRecord(pre: AuditRecord, outcome: CallOutcome, now:
     event: 'post_call',
     ts: now.toISOString(),
     model_id: outcome.modelId ?? pre.model_id,
+    catalog_model_id: postCallCatalogModelId(pre, outcome),
     inference_geo_actual: outcome.inferenceGeoActual,
     reid_envelope: metadataOnly ? null : (outcome.reidEnvelope ?? pre.reid_envelope),
     status: outcome.status,

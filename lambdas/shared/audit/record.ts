@@ -88,6 +88,14 @@ export const auditRecordSchema = z
     provider: z.enum(PROVIDERS).nullable().describe('Upstream provider: anthropic or bedrock'),
     model_requested: z.string().max(256).nullable().describe('The model name the client sent'),
     model_id: z.string().max(256).nullable().describe('Pinned provider model id actually called'),
+    catalog_model_id: z
+      .string()
+      .max(256)
+      .nullable()
+      .optional()
+      .describe(
+        'Catalog model id the call was for; differs from model_id on Bedrock, where model_id is the profile id',
+      ),
     residency_policy: z
       .string()
       .max(256)
