@@ -138,12 +138,12 @@ describe('what real clients send', () => {
 
   it('unknownFeatures record: an unknown beta is forwarded, recorded and counted', async () => {
     const { call, records, requests, metrics } = setup();
-    const response = await call({ headers: { 'anthropic-beta': 'per-turn-control-2026-07-01' }, json: body });
+    const response = await call({ headers: { 'anthropic-beta': 'future-feature-2027-01-01' }, json: body });
     expect(response.status).toBe(200);
     expect(requests).toHaveLength(1);
     for (const record of records) {
-      expect(record).toMatchObject({ zdr_eligible: false, betas: ['per-turn-control-2026-07-01'] });
-      expect(record.features).toContain('unknown_beta:per-turn-control-2026-07-01');
+      expect(record).toMatchObject({ zdr_eligible: false, betas: ['future-feature-2027-01-01'] });
+      expect(record.features).toContain('unknown_beta:future-feature-2027-01-01');
     }
     expect(metricValue(metrics, 'UnknownFeatures')).toBe(1);
   });
@@ -151,7 +151,7 @@ describe('what real clients send', () => {
   it('unknownFeatures deny: an unknown beta is refused with a denied record naming it, and counted', async () => {
     const { call, records, requests, metrics } = setup({ tenant: tenant({ unknownFeatures: 'deny' }) });
     const response = await call({
-      headers: { 'anthropic-beta': 'context-management-2025-06-27,Per-Turn-Control-2026-07-01' },
+      headers: { 'anthropic-beta': 'context-management-2025-06-27,Future-Feature-2027-01-01' },
       json: body,
     });
     expect(response.status).toBe(403);
@@ -161,9 +161,9 @@ describe('what real clients send', () => {
     expect(records[0]).toMatchObject({
       event: 'denied',
       deny_reason: 'unknown_feature_not_allowed',
-      refused_feature: 'unknown_beta:per-turn-control-2026-07-01',
-      betas: ['context-management-2025-06-27', 'per-turn-control-2026-07-01'],
-      features: ['context_editing', 'unknown_beta:per-turn-control-2026-07-01'],
+      refused_feature: 'unknown_beta:future-feature-2027-01-01',
+      betas: ['context-management-2025-06-27', 'future-feature-2027-01-01'],
+      features: ['context_editing', 'unknown_beta:future-feature-2027-01-01'],
       model_requested: 'sonnet',
     });
     expect(metricValue(metrics, 'UnknownFeatures')).toBe(1);

@@ -120,13 +120,13 @@ describe('evaluatePolicy', () => {
 
 describe('unknown features and request facts', () => {
   const facts = () => newRequestFacts({ tenantId: 'acme', principal: 'k1' }, 'req_test0001', 'messages');
-  const claudeCodeBetas = 'claude-code-20250219,context-management-2025-06-27,per-turn-control-2026-07-01';
+  const claudeCodeBetas = 'claude-code-20250219,context-management-2025-06-27,future-feature-2027-01-01';
 
   it('record (the default) forwards an unknown beta and records it, not ZDR-eligible', () => {
     const decision = evaluatePolicy(tenant(), request(), { 'anthropic-beta': claudeCodeBetas });
     expect(decision.zdrEligible).toBe(false);
     expect(decision.features).toEqual(
-      expect.arrayContaining(['claude_code', 'context_editing', 'unknown_beta:per-turn-control-2026-07-01']),
+      expect.arrayContaining(['claude_code', 'context_editing', 'unknown_beta:future-feature-2027-01-01']),
     );
     expect(decision.clientBetas).toEqual(claudeCodeBetas.split(','));
   });
@@ -137,7 +137,7 @@ describe('unknown features and request facts', () => {
     expect(reasonOf(() => evaluatePolicy(strict, request(), { 'anthropic-beta': claudeCodeBetas }, beta))).toBe(
       DENY_REASONS.unknownFeature,
     );
-    expect(beta.refusedFeature).toBe('unknown_beta:per-turn-control-2026-07-01');
+    expect(beta.refusedFeature).toBe('unknown_beta:future-feature-2027-01-01');
     const field = facts();
     expect(reasonOf(() => evaluatePolicy(strict, request({ thread: { id: 't' } }), {}, field))).toBe(
       DENY_REASONS.unknownFeature,

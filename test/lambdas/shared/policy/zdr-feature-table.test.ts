@@ -35,6 +35,8 @@ describe('the shipped ZDR feature table', () => {
   it.each([
     ['beta', 'context-management-2025-06-27', 'context_editing', 'eligible'],
     ['beta', 'compact-2026-01-12', 'compaction', 'eligible'],
+    ['beta', 'per-turn-control-2026-07-01', 'claude_code', 'eligible'],
+    ['beta', 'mid-conversation-tool-changes-2026-07-01', 'claude_code', 'eligible'],
     ['context_edit', 'clear_thinking_20251015', 'context_editing', 'eligible'],
     ['context_edit', 'compact_20260112', 'compaction', 'eligible'],
     ['tool', 'memory_20250818', 'memory', 'eligible'],
@@ -50,7 +52,8 @@ describe('the shipped ZDR feature table', () => {
   });
 
   it('knows nothing it was not told', () => {
-    expect(ZDR_FEATURE_TABLE.lookup('beta', 'per-turn-control-2026-07-01')).toBeUndefined();
+    expect(ZDR_FEATURE_TABLE.lookup('beta', 'future-feature-2027-01-01')).toBeUndefined();
+    expect(ZDR_FEATURE_TABLE.lookup('beta', 'afk-mode-2026-01-31')).toBeUndefined();
     expect(ZDR_FEATURE_TABLE.lookup('field', 'thread')).toBeUndefined();
   });
 
