@@ -3,8 +3,8 @@
  * store. Without `--tenant` it serves the built-in tenant `local-dev`; with it, that tenant's policy from cdk.json
  * (`context.gateway.tenants`), validated as synth validates it, with cdk.json's model catalog entries.
  *
- * Environment (lambdas/shared/env.ts): PORT, GATEWAY_AUDIT_DIR, GATEWAY_UPSTREAM, GATEWAY_ANTHROPIC_BASE_URL,
- * ANTHROPIC_API_KEY, GATEWAY_LOCAL_KEY, GATEWAY_TOKEN_SECRET, POWERTOOLS_LOG_LEVEL. Anything that would fail every
+ * Environment (lambdas/shared/env.ts): PORT, GATEWAY_AUDIT_DIR, GATEWAY_DEAD_LETTER_DIR, GATEWAY_UPSTREAM,
+ * GATEWAY_ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY, GATEWAY_LOCAL_KEY, GATEWAY_TOKEN_SECRET, POWERTOOLS_LOG_LEVEL. Anything that would fail every
  * request stops start-up with a message instead.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -108,6 +108,7 @@ async function main(): Promise<void> {
   const server = await startDevServer({
     port,
     auditDir: optionalEnv(ENV.auditDir, '.gateway/audit'),
+    deadLetterDir: optionalEnv(ENV.deadLetterDir, '.gateway/dead-letter'),
     upstream: provider,
     anthropicBaseUrl: baseUrl,
     anthropicApiKey: apiKey,
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
     `  policy     redaction ${served.redaction.mode}; classifications ${served.dataClassifications.allowed.join(',')}` +
       ` (default ${served.dataClassifications.default}); ZDR opt-ins ${served.zdrOptIns.map((o) => o.feature).join(',') || 'none'}`,
   );
-  console.log(`  audit      ${server.auditDir}`);
+  console.log(`  audit      ${server.auditDir}; dead letter ${server.deadLetterDir}`);
   console.log(`  endpoints  ${LOCAL_ENDPOINTS.join('\n             ')}`);
   console.log('  try it:');
   console.log(`    export ANTHROPIC_BASE_URL=${server.url} ANTHROPIC_API_KEY=${localKey}`);

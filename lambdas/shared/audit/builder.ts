@@ -1,5 +1,5 @@
 /**
- * Builds the three audit records of the request path from what the handler knows, and validates each one with
+ * Builds the audit records of the request path (pre-call, post-call, denied, rejected) from what the handler knows, and validates each one with
  * `validateAuditRecord` before it goes anywhere. Records never hold raw prompt or completion text: only the
  * redacted copies (tokens), and nothing at all in `metadata-only` mode.
  */
@@ -76,6 +76,7 @@ export function buildPreCallRecord(
     inference_geo_actual: null,
     zdr_eligible: decision.zdrEligible,
     features: [...decision.features],
+    betas: [...decision.betas],
     zdr_opt_ins: [...decision.zdrOptIns],
     policy_version: decision.policyVersion,
     redaction_mode: decision.redactionMode,
@@ -86,6 +87,7 @@ export function buildPreCallRecord(
     reid_envelope: decision.redactionMode === 'metadata-only' ? null : prompt.reidEnvelope,
     status: 'pending',
     deny_reason: null,
+    refused_feature: null,
     error_type: null,
     http_status: null,
     latency_ms: null,
@@ -119,13 +121,36 @@ export interface DeniedDetails {
   readonly redactionMode: RedactionMode | null;
   readonly promptSha256: string | null;
   readonly latencyMs: number;
+  /** Features known when the request was refused. @default [] */
+  readonly features?: readonly string[];
+  /** `anthropic-beta` values known when the request was refused. @default [] */
+  readonly betas?: readonly string[];
+  /** The feature the refusal names. @default null */
+  readonly refusedFeature?: string | null;
 }
 
 /** The `denied` record of a policy refusal. No prompt text: a refused prompt is not processed further. */
 export function buildDeniedRecord(context: AuditRequestContext, details: DeniedDetails, now: Date): AuditRecord {
+  return buildRefusalRecord('denied', context, details, now);
+}
+
+/**
+ * The `rejected` record of any other 4xx refusal of an authenticated caller (malformed or oversized body, bad
+ * header, unknown path). It holds the reason code and what was known, never body text or the error message.
+ */
+export function buildRejectedRecord(context: AuditRequestContext, details: DeniedDetails, now: Date): AuditRecord {
+  return buildRefusalRecord('rejected', context, details, now);
+}
+
+function buildRefusalRecord(
+  event: 'denied' | 'rejected',
+  context: AuditRequestContext,
+  details: DeniedDetails,
+  now: Date,
+): AuditRecord {
   return validateAuditRecord({
     schema_version: AUDIT_SCHEMA_VERSION,
-    event: 'denied',
+    event,
     request_id: context.requestId,
     ts: now.toISOString(),
     tenant_id: context.tenantId,
@@ -143,7 +168,8 @@ export function buildDeniedRecord(context: AuditRequestContext, details: DeniedD
     inference_geo_requested: null,
     inference_geo_actual: null,
     zdr_eligible: false,
-    features: [],
+    features: [...(details.features ?? [])],
+    betas: [...(details.betas ?? [])],
     zdr_opt_ins: [],
     policy_version: details.policyVersion,
     redaction_mode: details.redactionMode,
@@ -152,8 +178,9 @@ export function buildDeniedRecord(context: AuditRequestContext, details: DeniedD
     prompt_redacted: null,
     pii_counts: {},
     reid_envelope: null,
-    status: 'denied',
+    status: event,
     deny_reason: details.reason,
+    refused_feature: details.refusedFeature ?? null,
     error_type: details.errorType,
     http_status: details.httpStatus,
     latency_ms: details.latencyMs,
@@ -182,7 +209,7 @@ export interface RecordedUsage {
 
 /** How the call ended. */
 export interface CallOutcome {
-  readonly status: Exclude<AuditStatus, 'pending' | 'denied'>;
+  readonly status: Exclude<AuditStatus, 'pending' | 'denied' | 'rejected'>;
   readonly httpStatus: number | null;
   readonly errorType: string | null;
   readonly latencyMs: number;
