@@ -136,7 +136,7 @@ export class GatewayStack extends Stack {
       });
     }
     // What `npm run doctor` reads: the alarm topic, the VPC of the bedrock-runtime endpoint, the canary's tenant.
-    new CfnOutput(this, GATEWAY_OUTPUTS.alarmTopicArn, { value: alarms.topic.topicArn });
+    new CfnOutput(this, GATEWAY_OUTPUTS.alarmTopicArn, { value: alarmTopic.topicArn });
     new CfnOutput(this, GATEWAY_OUTPUTS.vpcId, { value: this.network.vpc.vpcId });
     const canaryTenant = config.tenants.find((tenant) => tenant.auth.apiKey);
     const canaryKeySecret = canaryTenant ? this.identity.tenants.get(canaryTenant.id)?.keySecret : undefined;

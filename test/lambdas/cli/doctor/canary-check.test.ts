@@ -98,7 +98,12 @@ afterAll(() => server.close());
 /** A clock that `sleep` advances, so waits run instantly. */
 function fakeTime(start: string) {
   let now = new Date(start).getTime();
-  return { now: () => new Date(now), sleep: async (ms: number) => void (now += ms) };
+  return {
+    now: () => new Date(now),
+    sleep: async (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 const started = '2026-12-04T12:00:05.000Z';
