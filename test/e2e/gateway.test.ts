@@ -104,7 +104,8 @@ describe('Anthropic SDK through the gateway', () => {
     const { data, response } = await client().messages.create(simple).withResponse();
     expect(data.content[0]).toEqual({ type: 'text', text: 'Hello from the fake upstream.' });
     expect(fake.calls[0]?.headers.authorization).toBe('Bearer upstream-key');
-    expect(fake.calls[0]?.body.model).toBe('claude-sonnet-4-6');
+    // The built-in tenant's `sonnet` is the current Sonnet.
+    expect(fake.calls[0]?.body.model).toBe('claude-sonnet-5-5');
     expect(fake.calls[0]?.body.inference_geo).toBe('global');
     const requestId = response.headers.get('request-id') ?? '';
     expect(requestId).toMatch(/^req_/);
@@ -128,7 +129,7 @@ describe('Anthropic SDK through the gateway', () => {
       inference_geo_actual: 'global',
       upstream_attempts: 1,
     });
-    expect(post.cost_usd).toBeCloseTo(costUsd('claude-sonnet-4-6', DEFAULT_USAGE, 'global') ?? -1, 9);
+    expect(post.cost_usd).toBeCloseTo(costUsd('claude-sonnet-5-5', DEFAULT_USAGE, 'global') ?? -1, 9);
     expect(post.upstream_request_id).toMatch(/^req_fake_/);
   });
 
@@ -190,14 +191,12 @@ describe('Anthropic SDK through the gateway', () => {
     expect(strict.data.map((m) => m.id)).toEqual(['sonnet', 'haiku', 'claude-sonnet-4-6', 'claude-haiku-4-5-20251001']);
     const count = await client().messages.countTokens({ model: 'haiku', messages: simple.messages });
     expect(count.input_tokens).toBe(42);
-    expect(fake.calls[0]?.body.model).toBe('claude-haiku-4-5-20251001');
+    expect(fake.calls[0]?.body.model).toBe('claude-haiku-5-5');
   });
 });
 
 describe('refusals and bad input', () => {
   it.each([
-    ['unknown model', KEYS.local, { model: 'gpt-4' }, {}, 'model_not_allowed'],
-    ['-latest alias', KEYS.local, { model: 'claude-sonnet-latest' }, {}, 'model_unpinned_alias'],
     ['residency (us not allowed)', KEYS.strict, { inference_geo: 'us' }, {}, 'residency_not_allowed'],
     [
       'non-ZDR feature without opt-in',
@@ -223,9 +222,36 @@ describe('refusals and bad input', () => {
     expect(fake.calls).toHaveLength(0);
   });
 
-  it('SDK surfaces a refusal as PermissionDeniedError', async () => {
+  it.each([
+    ['unknown model', { model: 'gpt-4' }, 'model_not_allowed'],
+    ['-latest alias', { model: 'claude-sonnet-latest' }, 'model_unpinned_alias'],
+  ])('refuses %s as Anthropic refuses a model it does not serve: 404 and a denied record', async (_n, extra, reason) => {
+    const result = await raw('/v1/messages', { body: JSON.stringify({ ...simple, ...extra }) });
+    expect(result.status).toBe(404);
+    expect(result.json).toMatchObject({
+      type: 'error',
+      error: { type: 'not_found_error' },
+      request_id: result.requestId,
+    });
+    const denied = await waitForRecord(gateway.auditDir, result.requestId ?? '', 'denied');
+    expect(denied).toMatchObject({
+      status: 'denied',
+      deny_reason: reason,
+      http_status: 404,
+      error_type: 'not_found_error',
+    });
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it('SDK surfaces a policy refusal as PermissionDeniedError and a refused model as NotFoundError', async () => {
+    await expect(
+      client().beta.messages.create({
+        ...simple,
+        mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }],
+      }),
+    ).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
     await expect(client().messages.create({ ...simple, model: 'gpt-4' })).rejects.toBeInstanceOf(
-      Anthropic.PermissionDeniedError,
+      Anthropic.NotFoundError,
     );
   });
 

@@ -18,8 +18,13 @@ import type { GatewayLimits } from '../handler-services';
 /** The operations that call a model. */
 export type CallOperation = 'messages' | 'count_tokens';
 
-/** Client headers the Anthropic API sees exactly as sent, instead of the gateway SDK's defaults. */
-const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
+/**
+ * Client headers the Anthropic API sees exactly as sent, instead of the gateway SDK's defaults: the API version and
+ * betas the client was written against, and its user agent (Claude Code identifies itself there). Other
+ * `anthropic-*` headers (workspace, user profile) would let a caller choose settings of the gateway's organisation,
+ * so they are not forwarded.
+ */
+const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta', 'user-agent'] as const;
 
 /** A parsed call. */
 export interface ParsedCall {
@@ -28,7 +33,7 @@ export interface ParsedCall {
   readonly stream: boolean;
   /** SHA-256 of the body as received. */
   readonly promptSha256: string;
-  /** `anthropic-version` and `anthropic-beta` as the client sent them. */
+  /** `anthropic-version`, `anthropic-beta` and `user-agent` as the client sent them. */
   readonly clientHeaders: Readonly<Record<string, string>>;
   /** The query string as the client sent it, without `?`. */
   readonly query: string;

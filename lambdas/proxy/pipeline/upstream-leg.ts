@@ -40,7 +40,7 @@ export interface UpstreamCall {
   readonly decision: PolicyDecision;
   /** The body sent upstream (tokenised in `upstream` mode). */
   readonly upstreamBody: Record<string, unknown>;
-  /** Client headers (`anthropic-version`, `anthropic-beta`) forwarded as sent. */
+  /** Client headers (`anthropic-version`, `anthropic-beta`, `user-agent`) forwarded as sent. */
   readonly clientHeaders: Readonly<Record<string, string>>;
   /** The client's query string, forwarded as sent. */
   readonly query: string;

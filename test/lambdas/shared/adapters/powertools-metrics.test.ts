@@ -76,7 +76,9 @@ describe('PowertoolsGatewayMetrics', () => {
       Metrics: [
         { Name: 'Requests', Unit: 'Count' },
         { Name: 'Denials', Unit: 'Count' },
+        { Name: 'Rejections', Unit: 'Count' },
         { Name: 'UpstreamErrors', Unit: 'Count' },
+        { Name: 'UnknownFeatures', Unit: 'Count' },
         { Name: 'LatencyMs', Unit: 'Milliseconds' },
         { Name: 'TimeToFirstTokenMs', Unit: 'Milliseconds' },
         { Name: 'InputTokens', Unit: 'Count' },
@@ -124,6 +126,7 @@ describe('PowertoolsGatewayMetrics', () => {
       status: 'denied',
       deny_reason: 'residency_not_allowed',
       model_id: null,
+      catalog_model_id: null,
       pii_counts: {},
     };
     const metrics = new PowertoolsGatewayMetrics({ context });
