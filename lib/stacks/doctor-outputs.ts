@@ -15,7 +15,8 @@ const LAMBDA_FUNCTION = 'AWS::Lambda::Function';
  * held in the protected `_cfnProperties`, read here rather than leaving those functions unchecked.
  */
 function declaredRuntime(construct: IConstruct): string | undefined {
-  if (construct instanceof lambda.CfnFunction) return typeof construct.runtime === 'string' ? construct.runtime : undefined;
+  if (construct instanceof lambda.CfnFunction)
+    return typeof construct.runtime === 'string' ? construct.runtime : undefined;
   if (construct instanceof CfnResource && construct.cfnResourceType === LAMBDA_FUNCTION) {
     const properties = (construct as unknown as { _cfnProperties?: { Runtime?: unknown } })._cfnProperties;
     return typeof properties?.Runtime === 'string' ? properties.Runtime : undefined;
