@@ -78,9 +78,20 @@ describe('parseMessagesRequest', () => {
       /messages/,
     ],
     ['temperature', body({ temperature: 3 }), InvalidRequestError, /temperature/],
+    ['negative max_tokens', body({ max_tokens: -1 }), InvalidRequestError, /max_tokens/],
   ])('refuses %s', (_name, raw, type, message) => {
     expect(() => parseMessagesRequest(raw)).toThrow(type);
     expect(() => parseMessagesRequest(raw)).toThrow(message);
+  });
+
+  it('accepts max_tokens 0 (cache pre-warming) and a long metadata.user_id (Claude Code sends JSON there)', () => {
+    expect(parseMessagesRequest(body({ max_tokens: 0 })).max_tokens).toBe(0);
+    const userId = JSON.stringify({
+      device_id: 'd'.repeat(64),
+      account_uuid: 'a'.repeat(36),
+      session_id: 's'.repeat(200),
+    });
+    expect(parseMessagesRequest(body({ metadata: { user_id: userId } })).metadata?.user_id).toBe(userId);
   });
 
   it('refuses oversized bodies and too many messages with 413', () => {
