@@ -28,6 +28,7 @@ new GatewayStack(app, `${config.stackNamePrefix}-Gateway`, {
   reidentificationKey: auditData.reidentificationKey,
   auditBucket: auditData.auditBucket,
   tokenSecret: auditData.tokenSecret,
+  auditDeadLetterQueue: auditData.auditDeadLetterQueue,
   athenaResultsBucket: auditData.athenaResultsBucket,
   athenaWorkgroupName: auditData.athenaWorkgroupName,
   glueDatabaseName: auditData.glueDatabaseName,

@@ -16,8 +16,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -32,6 +31,7 @@ import {
 import { ENV } from '../../lambdas/shared/env';
 import type { TenantConfig } from '../../lambdas/shared/policy/tenant-config';
 import { grantAuditRecordPut } from './audit-bucket';
+import { GatewayFunction } from './gateway-function';
 
 /** The parts of a tenant's config this construct reads. */
 export type TenantIdentityTenant = Pick<TenantConfig, 'id' | 'auth' | 'limits'>;
@@ -178,16 +178,55 @@ export class TenantIdentity extends Construct {
     }
     this.tenants = tenants;
 
-    this.authorizerLogGroup = new logs.LogGroup(this, 'AuthorizerLogs', {
-      encryptionKey: props.encryptionKey,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
     const role = new iam.Role(this, 'AuthorizerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Claude gateway REQUEST authorizer: reads tenant secrets, writes its own log group',
     });
-    this.authorizerLogGroup.grantWrite(role);
+    const directory: AuthDirectoryConfig = {
+      secretNamePrefix,
+      tenants: props.tenants.map((tenant) => {
+        const clientId = tenants.get(tenant.id)?.client?.userPoolClientId;
+        return { id: tenant.id, apiKey: tenant.auth.apiKey, ...(clientId ? { clientId } : {}) };
+      }),
+    };
+    const authorizer = new GatewayFunction(this, 'Authorizer', {
+      name: 'authorizer',
+      entry: join(__dirname, '..', '..', 'lambdas', 'authorizer', 'index.ts'),
+      description: 'Claude gateway REQUEST authorizer (tenant keys and Cognito client-credentials tokens)',
+      memorySize: 512,
+      // API Gateway waits at most 10 s for an authorizer; the first call also loads secrets and the JWKS.
+      timeout: Duration.seconds(10),
+      role,
+      logKey: props.encryptionKey,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      logLevel: props.logLevel,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        [ENV.authDirectory]: stack.toJsonString(directory),
+        [ENV.userPoolId]: this.userPool.userPoolId,
+        [ENV.oauthScope]: GATEWAY_INVOKE_SCOPE,
+        [ENV.authRefreshSeconds]: String((props.keyRefresh ?? Duration.minutes(5)).toSeconds()),
+        ...(props.auditBucket ? { [ENV.auditBucket]: props.auditBucket.bucketName } : {}),
+      },
+      sourceMap: false,
+      // Bundle our pinned S3 client (its default CRC32 checksum is what Object Lock requires on every PUT, and
+      // the runtime's SDK version is not ours to choose); Secrets Manager comes from the runtime.
+      externalModules: ['@aws-sdk/client-secrets-manager'],
+      noDeadLetterQueueReason:
+        'API Gateway invokes the authorizer synchronously; a DLQ only applies to asynchronous invocations.',
+      unreservedConcurrencyReason:
+        'Concurrency is bounded upstream by stage throttling, usage plans and the WAF rate rule; reserving it would ' +
+        'fail deploys on accounts with a low concurrency limit. Set operations.reservedConcurrency.authorizer.',
+      outsideVpcReason:
+        'The authorizer handles no customer data (credentials only, compared as digests) and must reach Cognito’s ' +
+        'public JWKS URL, which the gateway VPC (no internet route) cannot. Pass vpc to run it in a VPC with NAT.',
+    });
+    this.authorizerFunction = authorizer.function;
+    this.authorizerLogGroup = authorizer.logGroup;
+    // After the function: its log-group grant creates the role's default policy, which this covers too.
     const inlinePolicyReason =
       'CDK renders the grants (tenant secrets, KMS via Secrets Manager, own log group) as a policy inline on this ' +
       'single-purpose role; it is versioned with the template and deliberately not reusable by other roles.';
@@ -200,45 +239,6 @@ export class TenantIdentity extends Construct {
       true,
     );
 
-    const directory: AuthDirectoryConfig = {
-      secretNamePrefix,
-      tenants: props.tenants.map((tenant) => {
-        const clientId = tenants.get(tenant.id)?.client?.userPoolClientId;
-        return { id: tenant.id, apiKey: tenant.auth.apiKey, ...(clientId ? { clientId } : {}) };
-      }),
-    };
-    this.authorizerFunction = new nodejs.NodejsFunction(this, 'Authorizer', {
-      entry: join(__dirname, '..', '..', 'lambdas', 'authorizer', 'index.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
-      // API Gateway waits at most 10 s for an authorizer; the first call also loads secrets and the JWKS.
-      timeout: Duration.seconds(10),
-      role,
-      logGroup: this.authorizerLogGroup,
-      description: 'Claude gateway REQUEST authorizer (tenant keys and Cognito client-credentials tokens)',
-      vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets,
-      securityGroups: props.securityGroups,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      environment: {
-        [ENV.authDirectory]: stack.toJsonString(directory),
-        [ENV.userPoolId]: this.userPool.userPoolId,
-        [ENV.oauthScope]: GATEWAY_INVOKE_SCOPE,
-        [ENV.authRefreshSeconds]: String((props.keyRefresh ?? Duration.minutes(5)).toSeconds()),
-        [ENV.logLevel]: props.logLevel ?? 'INFO',
-        ...(props.auditBucket ? { [ENV.auditBucket]: props.auditBucket.bucketName } : {}),
-      },
-      bundling: {
-        minify: true,
-        sourceMap: false,
-        target: 'node22',
-        // Bundle our pinned S3 client (its default CRC32 checksum is what Object Lock requires on every PUT, and
-        // the runtime's SDK version is not ours to choose); Secrets Manager comes from the runtime.
-        externalModules: ['@aws-sdk/client-secrets-manager'],
-      },
-    });
     iam.Grant.addToPrincipal({
       grantee: role,
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
@@ -273,7 +273,6 @@ export class TenantIdentity extends Construct {
         true,
       );
     }
-    this.acknowledgeAuthorizerFindings(props);
   }
 
   /** Attaches every tenant's usage plan to a deployed stage, so API Gateway meters and limits each tenant there. */
@@ -341,35 +340,6 @@ export class TenantIdentity extends Construct {
     });
     usagePlan.addApiKey(apiKey);
     return { keySecret, client, usageIdentifierSecret, apiKey, usagePlan };
-  }
-
-  private acknowledgeAuthorizerFindings(props: TenantIdentityProps): void {
-    const findings = [
-      {
-        id: 'HIPAA.Security-LambdaDLQ',
-        reason: 'API Gateway invokes the authorizer synchronously; a DLQ only applies to asynchronous invocations.',
-      },
-      {
-        id: 'NIST.800.53.R5-LambdaDLQ',
-        reason: 'API Gateway invokes the authorizer synchronously; a DLQ only applies to asynchronous invocations.',
-      },
-    ];
-    if (props.reservedConcurrentExecutions === undefined) {
-      const reason =
-        'Concurrency is bounded upstream by stage throttling, usage plans and the WAF rate rule; reserving it would ' +
-        'fail deploys on accounts with a low concurrency limit. Set reservedConcurrentExecutions to reserve.';
-      findings.push(
-        { id: 'HIPAA.Security-LambdaConcurrency', reason },
-        { id: 'NIST.800.53.R5-LambdaConcurrency', reason },
-      );
-    }
-    if (!props.vpc) {
-      const reason =
-        'The authorizer handles no customer data (credentials only, compared as digests) and must reach Cognito’s ' +
-        'public JWKS URL, which the gateway VPC (no internet route) cannot. Pass vpc to run it in a VPC with NAT.';
-      findings.push({ id: 'HIPAA.Security-LambdaInsideVPC', reason }, { id: 'NIST.800.53.R5-LambdaInsideVPC', reason });
-    }
-    NagSuppressions.addResourceSuppressions(this.authorizerFunction, findings);
   }
 }
 

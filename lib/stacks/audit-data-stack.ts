@@ -8,11 +8,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { GatewayConfig } from '../config';
 import { AthenaWorkgroup, athenaWorkgroupNameFor, glueDatabaseNameFor } from '../constructs/athena-workgroup';
 import { AuditBucket } from '../constructs/audit-bucket';
 import { AuditCatalog } from '../constructs/audit-catalog';
+import { AuditDeadLetterQueues } from '../constructs/audit-dead-letter-queues';
 import { AuditKeys } from '../constructs/audit-keys';
 import { AuditTrail } from '../constructs/audit-trail';
 import { BedrockInvocationLogging } from '../constructs/bedrock-invocation-logging';
@@ -45,6 +47,9 @@ export class AuditDataStack extends Stack {
   readonly bedrockInvocationLogging?: BedrockInvocationLogging;
   /** Glue tables and the named compliance queries. */
   readonly catalog: AuditCatalog;
+  /** Post-call records the audit sink rejected, waiting for the replay (retained with the other audit data). */
+  readonly auditDeadLetterQueue: sqs.IQueue;
+  readonly deadLetterQueues: AuditDeadLetterQueues;
 
   constructor(scope: Construct, id: string, props: AuditDataStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
@@ -113,6 +118,11 @@ export class AuditDataStack extends Stack {
       }),
       dependsOn: [this.athena.database, this.athena.workgroup],
     });
+
+    this.deadLetterQueues = new AuditDeadLetterQueues(this, 'AuditDeadLetterQueues', {
+      encryptionKey: this.keys.auditKey,
+    });
+    this.auditDeadLetterQueue = this.deadLetterQueues.queue;
 
     this.auditKey = this.keys.auditKey;
     this.reidentificationKey = this.keys.reidentificationKey;

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { GatewayConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
@@ -28,6 +29,8 @@ export interface GatewayStackProps extends StackProps {
   readonly auditBucket: s3.IBucket;
   /** HMAC key behind stable PII tokens. */
   readonly tokenSecret: secretsmanager.ISecret;
+  /** Post-call records the audit sink rejected (AuditDataStack.auditDeadLetterQueue). */
+  readonly auditDeadLetterQueue: sqs.IQueue;
   /** Where the daily checks write query results. */
   readonly athenaResultsBucket: s3.IBucket;
   readonly athenaWorkgroupName: string;
@@ -69,6 +72,7 @@ export class GatewayStack extends Stack {
       securityGroup: this.network.lambdaSecurityGroup,
       auditBucket: props.auditBucket,
       auditKey: props.auditKey,
+      auditDeadLetterQueue: props.auditDeadLetterQueue,
       reidentificationKey: props.reidentificationKey,
       tokenSecret: props.tokenSecret,
       logRetention,

@@ -166,7 +166,8 @@ describe('TenantIdentity', () => {
         { id: 'globex', apiKey: true, clientId: 'client-id-token' },
       ],
     });
-    expect(authorizer?.Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 10, Architectures: ['arm64'] });
+    // The house runtime: the one the bundle targets (it once ran Node 24 while bundled for Node 22).
+    expect(authorizer?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Timeout: 10, Architectures: ['arm64'] });
   });
 
   it('lets the authorizer read only the tenant secrets, decrypt only via Secrets Manager, and write its log group', () => {
@@ -176,7 +177,7 @@ describe('TenantIdentity', () => {
           {
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
             Effect: 'Allow',
-            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuthorizerLogs'), 'Arn'] },
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuthorizerLogGroup'), 'Arn'] },
           },
           {
             Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
@@ -206,10 +207,10 @@ describe('TenantIdentity', () => {
 
   it('writes authorizer logs to a KMS-encrypted log group with retention', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('AuthorizerLogs') } },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('AuthorizerLogGroup') } },
     });
     const logGroups = template.findResources('AWS::Logs::LogGroup');
-    const authorizerLogs = Object.entries(logGroups).find(([id]) => id.includes('AuthorizerLogs'))?.[1];
+    const authorizerLogs = Object.entries(logGroups).find(([id]) => id.includes('AuthorizerLogGroup'))?.[1];
     expect(authorizerLogs?.Properties.RetentionInDays).toBe(365);
     expect(authorizerLogs?.Properties.KmsKeyId).toEqual({ 'Fn::ImportValue': expect.stringMatching(/AuditKey/) });
   });

@@ -17,6 +17,7 @@ function auditDataProps(app: App, env: Environment, config: GatewayConfig) {
     reidentificationKey: auditData.reidentificationKey,
     auditBucket: auditData.auditBucket,
     tokenSecret: auditData.tokenSecret,
+    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,
