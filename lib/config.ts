@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { tenantCatalogIssues } from '../lambdas/shared/policy/catalog-check';
+import { buildModelCatalog, catalogOverrideIssues, type ModelCatalog } from '../lambdas/shared/policy/model-catalog';
+import { type CatalogOverrides, catalogOverridesSchema } from '../lambdas/shared/policy/model-catalog-schema';
 import { type TenantConfig, tenantListSchema } from '../lambdas/shared/policy/tenant-config';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -252,6 +254,15 @@ const operationsSchema = z
   })
   .strict();
 
+/** zod runs refinements after non-fatal issues (a bad format), so the merged catalog may not build here. */
+function tryBuildModelCatalog(overrides: CatalogOverrides): ModelCatalog | undefined {
+  try {
+    return buildModelCatalog(overrides);
+  } catch {
+    return undefined;
+  }
+}
+
 export const gatewayConfigSchema = z
   .object({
     /** `dev` relaxes retention and allows GOVERNANCE mode; everything else is identical. */
@@ -292,6 +303,11 @@ export const gatewayConfigSchema = z
     athena: athenaSchema.prefault({}),
     api: apiSchema.prefault({}),
     operations: operationsSchema.prefault({}),
+    /**
+     * Entries added to or overriding the built-in model catalog (lambdas/shared/policy/model-catalog-data.ts),
+     * keyed by catalog id: a Bedrock profile AWS has since published, a new model, a negotiated price.
+     */
+    modelCatalog: catalogOverridesSchema.default({}),
     tenants: tenantListSchema.prefault([SAMPLE_TENANT]),
   })
   .strict()
@@ -312,9 +328,15 @@ export const gatewayConfigSchema = z
         });
       }
     }
+    const catalogProblems = catalogOverrideIssues(config.modelCatalog);
+    for (const issue of catalogProblems) {
+      ctx.addIssue({ code: 'custom', path: ['modelCatalog', ...issue.path], message: issue.message });
+    }
+    // Tenants are checked against the merged catalog; with a bad entry (already reported) it cannot be built.
+    const catalog = catalogProblems.length === 0 ? tryBuildModelCatalog(config.modelCatalog) : undefined;
     const logging = config.bedrockInvocationLogging;
     for (const [index, tenant] of config.tenants.entries()) {
-      for (const issue of tenantCatalogIssues(tenant)) {
+      for (const issue of catalog ? tenantCatalogIssues(tenant, catalog) : []) {
         ctx.addIssue({ code: 'custom', path: ['tenants', index, ...issue.path], message: issue.message });
       }
       if (!config.providers[tenant.provider].enabled) {

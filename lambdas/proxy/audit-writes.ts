@@ -14,60 +14,55 @@ import type { AuditRecord, ReidEnvelope } from '../shared/audit/record';
 import { type PermissionError, ServiceUnavailableError } from '../shared/errors';
 import { type Replacement, restore, seal } from '../shared/pii';
 import { type PolicyDecision, policyVersion, residencyPolicyLabel } from '../shared/policy/evaluate';
+import type { RequestFacts } from '../shared/policy/request-facts';
 import type { RedactionMode, TenantConfig } from '../shared/policy/tenant-config';
 import { priceCall } from '../shared/pricing';
 import type { Operation, UpstreamOutcome } from './forward-call';
-import type { GatewayRequest } from './gateway-http';
 import type { HandlerServices } from './handler-services';
 import { describeFailure } from './proxy-errors';
 import type { RedactedPrompt, TenantRedactor } from './redaction';
 
-/** Writes the `denied` record of a policy refusal; a failure to write it is counted and logged, never thrown. */
+/** Writes the `denied` record of a policy refusal from the request's facts; a failure to write it is logged. */
 export async function deny(
   services: HandlerServices,
-  context: AuditRequestContext,
+  facts: RequestFacts,
   tenant: TenantConfig | undefined,
   error: PermissionError,
-  partial: { modelRequested: string | null; promptSha256: string | null; headers: GatewayRequest['headers'] },
   startedMs: number,
 ): Promise<void> {
   const { clock, metrics, logger } = services;
   try {
-    const classification = partial.headers['x-data-classification']?.trim().toUpperCase();
     const record = buildDeniedRecord(
-      context,
+      facts,
       {
         reason: error.reason,
         httpStatus: error.status,
         errorType: error.type,
         policyVersion: tenant ? policyVersion(tenant) : 'unknown',
         provider: tenant?.provider ?? null,
-        modelRequested: partial.modelRequested?.slice(0, 256) ?? null,
+        modelRequested: facts.modelRequested,
         residencyPolicy: tenant ? residencyPolicyLabel(tenant) : null,
-        dataClassification:
-          classification === 'PUBLIC' ||
-          classification === 'INTERNAL' ||
-          classification === 'CONFIDENTIAL' ||
-          classification === 'RESTRICTED'
-            ? classification
-            : (tenant?.dataClassifications.default ?? null),
-        useCase: partial.headers['x-use-case']?.trim().slice(0, 128) || null,
+        dataClassification: facts.dataClassification ?? tenant?.dataClassifications.default ?? null,
+        useCase: facts.useCase,
         // End-user ids may be e-mail addresses: the denied record keeps only whether one was sent.
-        endUser: partial.headers['x-end-user'] ? '[provided]' : null,
+        endUser: facts.endUser !== null ? '[provided]' : null,
         redactionMode: tenant?.redaction.mode ?? null,
-        promptSha256: partial.promptSha256,
+        promptSha256: facts.promptSha256,
         latencyMs: clock.monotonicMs() - startedMs,
+        features: facts.features,
+        betas: facts.betas,
+        refusedFeature: facts.refusedFeature,
       },
       clock.now(),
     );
     metrics.recordCall(record);
     await services.auditSink.put(record);
   } catch (recordError) {
-    metrics.recordAuditWriteFailure(context.tenantId);
+    metrics.recordAuditWriteFailure(facts.tenantId);
     // The refusal stands even when its record cannot be written; the log names the request only.
     logger.error('denied audit record not written', {
-      request_id: context.requestId,
-      tenant: context.tenantId,
+      request_id: facts.requestId,
+      tenant: facts.tenantId,
       failure: describeFailure(recordError),
     });
   }
@@ -88,7 +83,7 @@ export async function writePreCall(
   const { clock, metrics, logger } = services;
   const mode = decision.redactionMode;
   let envelope: ReidEnvelope | null = null;
-  let preRecord: AuditRecord;
+  let preRecord: AuditRecord | undefined;
   try {
     if (mode !== 'metadata-only' && prompt.replacements.length > 0) {
       envelope = await seal(prompt.replacements, services.dataKeys, {
@@ -117,9 +112,49 @@ export async function writePreCall(
       tenant: ctx.tenantId,
       failure: describeFailure(error),
     });
+    if (preRecord) await closeRefusedCall(services, preRecord, error);
     throw new ServiceUnavailableError('The audit store is unavailable; the request was not sent to the model.');
   }
   return preRecord;
+}
+
+/**
+ * A pre-call write that failed may still have landed (S3 stored it, then the connection reset or the deadline
+ * passed before the answer came): so the refusal gets its post-call record (`gateway_error`, 503, no upstream
+ * attempt) through the dead letter, and no pre-call record is left without one. Never throws.
+ */
+async function closeRefusedCall(services: HandlerServices, preRecord: AuditRecord, failure: unknown): Promise<void> {
+  try {
+    const closing = buildPostCallRecord(
+      preRecord,
+      {
+        status: 'gateway_error',
+        httpStatus: 503,
+        errorType: 'api_error',
+        latencyMs: 0,
+        ttftMs: null,
+        modelId: null,
+        fallbackFromModel: null,
+        upstreamAttempts: 0,
+        inferenceGeoActual: null,
+        upstreamRequestId: null,
+        usage: null,
+        costUsd: null,
+        pricingVersion: null,
+        completionSha256: null,
+        completionRedacted: null,
+        reidEnvelope: null,
+      },
+      services.clock.now(),
+    );
+    await services.deadLetter.send(closing, `pre-call write failed; call refused: ${describeFailure(failure)}`);
+  } catch (error) {
+    services.logger.error('post-call record of a refused call not dead-lettered', {
+      request_id: preRecord.request_id,
+      tenant: preRecord.tenant_id,
+      failure: describeFailure(error),
+    });
+  }
 }
 
 /** Writes a post-call record; on rejection sends it to the dead letter; if that fails too, logs the id only. */

@@ -13,6 +13,7 @@ import {
   parseMessagesRequest,
 } from '../shared/messages';
 import { DENY_REASONS, evaluatePolicy, type PolicyDecision } from '../shared/policy/evaluate';
+import { newRequestFacts } from '../shared/policy/request-facts';
 import type { TenantConfig } from '../shared/policy/tenant-config';
 import { deny, recordPostCall, writePreCall } from './audit-writes';
 import { forwardCall, type Operation } from './forward-call';
@@ -20,6 +21,18 @@ import type { GatewayRequest } from './gateway-http';
 import type { HandlerServices } from './handler-services';
 import { redactPrompt, tokenMapping } from './redaction';
 import type { TrackedResponse } from './tracked-response';
+
+/** The client headers the Anthropic API sees as sent. */
+const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
+
+function forwardedHeaders(headers: GatewayRequest['headers']): Record<string, string> {
+  const forwarded: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined && value !== '') forwarded[name] = value;
+  }
+  return forwarded;
+}
 
 export async function handleCall(
   services: HandlerServices,
@@ -37,21 +50,18 @@ export async function handleCall(
   const stream = context.operation === 'messages' && request.stream === true;
   const ctx: AuditRequestContext = { ...context, stream };
   const promptSha256 = sha256Hex(req.body);
+  const facts = newRequestFacts(ctx, ctx.requestId, context.operation);
+  facts.stream = stream;
+  facts.promptSha256 = promptSha256;
+  facts.modelRequested = request.model.slice(0, 256);
 
   let decision: PolicyDecision;
   try {
     if (!tenant) throw new PermissionError('This tenant has no policy in this gateway.', DENY_REASONS.unknownTenant);
-    decision = evaluatePolicy(tenant, request, req.headers);
+    decision = evaluatePolicy(tenant, request, req.headers, facts);
   } catch (error) {
     if (error instanceof PermissionError) {
-      await deny(
-        services,
-        ctx,
-        tenant,
-        error,
-        { modelRequested: request.model, promptSha256, headers: req.headers },
-        startedMs,
-      );
+      await deny(services, facts, tenant, error, startedMs);
     }
     throw error;
   }
@@ -75,6 +85,8 @@ export async function handleCall(
     decision,
     upstreamBody,
     mapping,
+    clientHeaders: forwardedHeaders(req.headers),
+    query: req.query ?? '',
     startedMs,
   });
 

@@ -41,6 +41,9 @@ export interface ForwardedCall {
   readonly upstreamBody: Record<string, unknown>;
   /** token -> value in `upstream` mode, to restore what the client gets back; else null. */
   readonly mapping: Map<string, string> | null;
+  /** Client headers (`anthropic-version`, `anthropic-beta`) and query string forwarded as sent. */
+  readonly clientHeaders: Readonly<Record<string, string>>;
+  readonly query: string;
   readonly startedMs: number;
 }
 
@@ -63,7 +66,9 @@ export async function forwardCall(
   const toUpstream = (route: ModelRoute): UpstreamRequest => ({
     modelId: route.modelId,
     body: upstreamBody,
-    betas: decision.betas,
+    betas: decision.clientBetas,
+    clientHeaders: call.clientHeaders,
+    query: call.query,
     ...(route.provider === 'anthropic' && route.sendInferenceGeo && operation === 'messages'
       ? { inferenceGeo: route.inferenceGeo }
       : {}),

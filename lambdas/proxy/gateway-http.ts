@@ -4,17 +4,19 @@
  * Keeping the handler unaware of either is what lets `npm run dev` run the exact production code path.
  */
 
-/** The caller as established by authentication (the authorizer in AWS, in-process locally). */
-export interface CallerIdentity {
-  readonly tenantId: string;
-  /** API key id or OAuth2 client id: never the secret itself. */
-  readonly principal: string;
-}
+import type { CallerIdentity } from '../shared/auth/caller-identity';
+
+export type { CallerIdentity } from '../shared/auth/caller-identity';
 
 export interface GatewayRequest {
   readonly method: string;
   /** Path without the stage prefix or query string, e.g. `/v1/messages`. */
   readonly path: string;
+  /**
+   * The query string as the client sent it, without `?` (Claude Code sends `beta=true`); forwarded upstream as is.
+   * @default '' (none)
+   */
+  readonly query?: string;
   /** Header names lower-cased. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** Raw body as received (UTF-8). */

@@ -106,6 +106,13 @@ function normalisePath(path: string): string {
   return withoutQuery.length > 1 && withoutQuery.endsWith('/') ? withoutQuery.slice(0, -1) : withoutQuery;
 }
 
+/** A host may leave the query on the path: it is split off once, here. */
+function withQuery(req: GatewayRequest): GatewayRequest {
+  const mark = req.path.indexOf('?');
+  if (mark < 0) return req;
+  return { ...req, path: req.path.slice(0, mark), query: req.query ?? req.path.slice(mark + 1) };
+}
+
 /** Builds the request-path handler. */
 export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
   const clock = deps.clock ?? systemClock;
@@ -126,7 +133,8 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
     redactorFor: redactorCache((tenantId) => deps.tokenizerFor(tenantId)),
   };
 
-  return async (req: GatewayRequest, response: ResponseWriter): Promise<void> => {
+  return async (received: GatewayRequest, response: ResponseWriter): Promise<void> => {
+    const req = withQuery(received);
     const startedMs = clock.monotonicMs();
     const requestId = newRequestId();
     const res = new TrackedResponse(response, requestId);

@@ -12,7 +12,9 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { auditWriteClientConfig } from '../shared/adapters/audit-write-deadline';
 import { KmsDataKeyProvider } from '../shared/adapters/kms-data-key-provider';
+import { LastResortDeadLetter } from '../shared/adapters/last-resort-dead-letter';
 import { PowertoolsGatewayMetrics } from '../shared/adapters/powertools-metrics';
 import { S3AuditSink } from '../shared/adapters/s3-audit-sink';
 import { loadAnthropicApiKey, loadTokenSecret, SecretCache } from '../shared/adapters/secrets';
@@ -72,10 +74,20 @@ async function createGatewayHandler(): Promise<GatewayHandler> {
   return makeGatewayHandler({
     tenantPolicy: (tenantId) => policy.tenant(tenantId),
     modelClient: createModelClient,
-    auditSink: new S3AuditSink({ client: new S3Client({}), bucket: config.auditBucket }),
-    deadLetter: new SqsAuditDeadLetter({ client: new SQSClient({}), queueUrl: config.deadLetterQueueUrl }),
+    // Every audit write has a deadline far below the Lambda timeout (audit-write-deadline.ts); the data key a
+    // pre-call record is sealed with is on the same path, so KMS gets the same bounds.
+    auditSink: new S3AuditSink({ client: new S3Client(auditWriteClientConfig()), bucket: config.auditBucket }),
+    deadLetter: new LastResortDeadLetter({
+      deadLetter: new SqsAuditDeadLetter({
+        client: new SQSClient(auditWriteClientConfig()),
+        queueUrl: config.deadLetterQueueUrl,
+      }),
+    }),
     tokenizerFor: (tenantId) => createTokenizer({ secret: tokenSecret, tenantId }),
-    dataKeyProvider: new KmsDataKeyProvider({ client: new KMSClient({}), keyId: config.reidentificationKeyArn }),
+    dataKeyProvider: new KmsDataKeyProvider({
+      client: new KMSClient(auditWriteClientConfig()),
+      keyId: config.reidentificationKeyArn,
+    }),
     logger,
     metrics,
   });

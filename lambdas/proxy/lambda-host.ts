@@ -54,12 +54,28 @@ function pathWithoutStage(event: Pick<APIGatewayProxyEvent, 'path' | 'requestCon
   return path;
 }
 
+/** The query string of the event, rebuilt from API Gateway's parsed parameters (it keeps no raw query). */
+function queryString(
+  event: Pick<APIGatewayProxyEvent, 'queryStringParameters' | 'multiValueQueryStringParameters'>,
+): string {
+  const params = new URLSearchParams();
+  const multi = event.multiValueQueryStringParameters ?? {};
+  for (const [name, values] of Object.entries(multi)) for (const value of values ?? []) params.append(name, value);
+  if (Object.keys(multi).length === 0) {
+    for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+      if (value !== undefined) params.append(name, value);
+    }
+  }
+  return params.toString();
+}
+
 /** Converts an API Gateway REST proxy event into the transport-neutral request. */
 export function toGatewayRequest(event: APIGatewayProxyEvent): GatewayRequest {
   const raw = event.body ?? '';
   return {
     method: event.httpMethod.toUpperCase(),
     path: pathWithoutStage(event),
+    query: queryString(event),
     headers: lowerCaseHeaders(event),
     body: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
     identity: identityFromAuthorizer(event),

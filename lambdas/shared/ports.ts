@@ -73,6 +73,13 @@ export interface UpstreamRequest {
   readonly betas: readonly string[];
   /** Anthropic `inference_geo`; adapters for other providers ignore it. */
   readonly inferenceGeo?: 'global' | 'us';
+  /**
+   * Headers of the client's request the Anthropic API should see as sent (`anthropic-version`, `anthropic-beta`),
+   * in place of the SDK's defaults; adapters for other providers ignore them. @default none
+   */
+  readonly clientHeaders?: Readonly<Record<string, string>>;
+  /** The client's query string without `?` (`beta=true`), sent as is to the Anthropic API. @default none */
+  readonly query?: string;
   /** Aborts the upstream call (client gone, timeout). */
   readonly signal?: AbortSignal;
 }

@@ -5,7 +5,7 @@
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { foundationModelId } from '../../lambdas/shared/adapters/bedrock-model-client';
-import { allowedRoutes, catalogModel } from '../../lambdas/shared/policy/model-catalog';
+import { allowedRoutes, BUILT_IN_MODEL_CATALOG, type ModelCatalog } from '../../lambdas/shared/policy/model-catalog';
 import type { BedrockRoutingScope, TenantConfig } from '../../lambdas/shared/policy/tenant-config';
 
 /** Bedrock actions the proxy calls on a model (streaming and not). */
@@ -32,12 +32,15 @@ export interface BedrockInvokeEnvironment {
  * aliases too), each scope its residency allows that the catalog has a profile for. Sorted and de-duplicated so
  * that the IAM policy is stable across synths.
  */
-export function bedrockInvokeTargets(tenants: readonly TenantConfig[]): BedrockInvokeTarget[] {
+export function bedrockInvokeTargets(
+  tenants: readonly TenantConfig[],
+  catalog: ModelCatalog = BUILT_IN_MODEL_CATALOG,
+): BedrockInvokeTarget[] {
   const targets = new Map<string, BedrockInvokeTarget>();
   for (const tenant of tenants) {
     if (tenant.provider !== 'bedrock') continue;
     for (const [alias, catalogId] of Object.entries(tenant.models)) {
-      const model = catalogModel(catalogId);
+      const model = catalog.model(catalogId);
       if (model === undefined) {
         throw new Error(`ProxyFunction: tenant "${tenant.id}" alias "${alias}" names unknown model "${catalogId}"`);
       }

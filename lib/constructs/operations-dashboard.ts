@@ -224,6 +224,7 @@ export class OperationsDashboard extends Construct {
     const auditHealth: cloudwatch.IMetric[] = [
       gatewayMetric(METRICS.auditWriteFailures, undefined, 'Sum', five),
       gatewayMetric(METRICS.deadLetteredRecords, undefined, 'Sum', five),
+      gatewayMetric(METRICS.auditRecordsLoggedOnly, undefined, 'Sum', five),
     ];
     if (props.deadLetterQueue) {
       auditHealth.push(

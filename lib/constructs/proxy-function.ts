@@ -22,6 +22,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/env';
+import { buildModelCatalog } from '../../lambdas/shared/policy/model-catalog';
+import type { CatalogOverrides } from '../../lambdas/shared/policy/model-catalog-schema';
 import type { TenantConfig } from '../../lambdas/shared/policy/tenant-config';
 import { grantAuditRecordPut } from './audit-bucket';
 import { type BedrockInvokeTarget, bedrockInvokeTargets, grantBedrockInvoke } from './bedrock-invoke-permissions';
@@ -61,6 +63,12 @@ class ManagedPolicyPrincipal implements iam.IPrincipal {
 export interface ProxyFunctionProps {
   /** Validated tenants (`config.tenants`): inlined into the bundle as the policy document and used for IAM. */
   readonly tenants: readonly TenantConfig[];
+  /**
+   * Model catalog entries from config (`config.modelCatalog`), inlined with the tenants so the proxy serves the
+   * merged catalog, and used for the Bedrock grants.
+   * @default - none: the built-in catalog
+   */
+  readonly modelCatalog?: CatalogOverrides;
   /**
    * Whether the Anthropic API provider is enabled (`config.providers.anthropic.enabled`): adds the upstream API
    * key secret and its variable.
@@ -197,7 +205,11 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
       // what Object Lock requires, and the runtime's SDK version is not ours to choose.
       externalModules: [],
       // The policy travels with the code: Lambda variables are capped at 4 KB in total.
-      define: { [`process.env.${ENV.policyDocument}`]: JSON.stringify(JSON.stringify({ tenants: props.tenants })) },
+      define: {
+        [`process.env.${ENV.policyDocument}`]: JSON.stringify(
+          JSON.stringify({ tenants: props.tenants, modelCatalog: props.modelCatalog ?? {} }),
+        ),
+      },
       noDeadLetterQueueReason:
         'Invoked synchronously (API Gateway response streaming); a function DLQ applies to asynchronous ' +
         'invocations only. Failed audit writes go to the audit dead-letter queue instead',
@@ -225,7 +237,7 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
     if (this.anthropicApiKeySecret) this.grantSecretRead(this.anthropicApiKeySecret, region);
     this.grantDeadLetterSend(props.auditKey, region);
 
-    this.bedrockTargets = bedrockInvokeTargets(props.tenants);
+    this.bedrockTargets = bedrockInvokeTargets(props.tenants, buildModelCatalog(props.modelCatalog));
     grantBedrockInvoke(this, this.bedrockTargets, { partition, region, account });
 
     this.acknowledgePolicyWildcards();
@@ -321,6 +333,8 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
 
   private createAnthropicApiKeySecret(auditKey: kms.IKey): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'AnthropicApiKey', {
+      // A stable name the README's deploy step and the stack output give, so the engineer fills the right one.
+      secretName: anthropicApiKeySecretNameFor(Stack.of(this).stackName),
       description: 'Upstream Anthropic API key of the Claude gateway: set {"apiKey":"sk-ant-..."} after deploying',
       encryptionKey: auditKey,
       // A placeholder the function recognises as "not set": it refuses Anthropic calls until the key is filled.
@@ -390,4 +404,9 @@ function validateProps(props: ProxyFunctionProps): void {
  */
 export function proxyRoleNameFor(config: { readonly stackNamePrefix: string; readonly region: string }): string {
   return `${config.stackNamePrefix}-proxy-${config.region}`.slice(0, 64);
+}
+
+/** Name of the upstream Anthropic API key secret the platform engineer fills after deploying. */
+export function anthropicApiKeySecretNameFor(stackName: string): string {
+  return `${stackName}/anthropic/api-key`;
 }

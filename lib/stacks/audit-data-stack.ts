@@ -10,6 +10,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { AUDIT_DATA_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
 import type { GatewayConfig } from '../config';
 import { AthenaWorkgroup, athenaWorkgroupNameFor, glueDatabaseNameFor } from '../constructs/athena-workgroup';
 import { AuditBucket } from '../constructs/audit-bucket';
@@ -19,6 +20,7 @@ import { AuditKeys } from '../constructs/audit-keys';
 import { AuditTrail } from '../constructs/audit-trail';
 import { BedrockInvocationLogging } from '../constructs/bedrock-invocation-logging';
 import { proxyRoleNameFor } from '../constructs/proxy-function';
+import { addFunctionRuntimesOutput } from './doctor-outputs';
 
 export interface AuditDataStackProps extends StackProps {
   readonly config: GatewayConfig;
@@ -134,9 +136,25 @@ export class AuditDataStack extends Stack {
     this.athenaWorkgroupName = this.athena.workgroupName;
     this.glueDatabaseName = this.athena.databaseName;
 
-    new CfnOutput(this, 'AuditBucketName', { value: this.auditBucket.bucketName });
+    new CfnOutput(this, AUDIT_DATA_OUTPUTS.auditBucketName, { value: this.auditBucket.bucketName });
     new CfnOutput(this, 'AthenaWorkgroupName', { value: this.athenaWorkgroupName });
     new CfnOutput(this, 'GlueDatabaseName', { value: this.glueDatabaseName });
+    // What `npm run doctor` compares the account against.
+    new CfnOutput(this, AUDIT_DATA_OUTPUTS.auditObjectLockMode, { value: config.audit.objectLockMode });
+    new CfnOutput(this, AUDIT_DATA_OUTPUTS.auditRetentionDays, { value: String(config.audit.retentionDays) });
+    new CfnOutput(this, AUDIT_DATA_OUTPUTS.trailName, { value: trailName });
+    if (bedrockLogging.enabled) {
+      new CfnOutput(this, AUDIT_DATA_OUTPUTS.bedrockInvocationLogging, {
+        value: this.toJsonString({
+          bucketName: this.audit.bucket.bucketName,
+          keyPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
+          textDataDeliveryEnabled: bedrockLogging.textDelivery,
+          imageDataDeliveryEnabled: bedrockLogging.imageDelivery,
+          embeddingDataDeliveryEnabled: bedrockLogging.embeddingDelivery,
+        }),
+      });
+    }
+    addFunctionRuntimesOutput(this);
   }
 
   /**

@@ -11,6 +11,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { GATEWAY_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
 import type { GatewayConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { AuditProcessor } from '../constructs/audit-processor';
@@ -19,6 +20,7 @@ import { GatewayNetwork } from '../constructs/gateway-network';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { ProxyFunction, proxyRoleNameFor } from '../constructs/proxy-function';
 import { TenantIdentity } from '../constructs/tenant-identity';
+import { addFunctionRuntimesOutput } from './doctor-outputs';
 
 export interface GatewayStackProps extends StackProps {
   readonly config: GatewayConfig;
@@ -66,6 +68,7 @@ export class GatewayStack extends Stack {
 
     this.proxy = new ProxyFunction(this, 'Proxy', {
       tenants: config.tenants,
+      modelCatalog: config.modelCatalog,
       anthropicEnabled: anthropic.enabled,
       vpc: this.network.vpc,
       vpcSubnets: this.network.lambdaSubnets,
@@ -130,6 +133,22 @@ export class GatewayStack extends Stack {
       value: this.identity.tokenEndpoint,
       description: 'OAuth2 client-credentials token endpoint (scope gateway/invoke)',
     });
+    if (this.proxy.anthropicApiKeySecret) {
+      new CfnOutput(this, GATEWAY_OUTPUTS.anthropicApiKeySecretName, {
+        value: this.proxy.anthropicApiKeySecret.secretName,
+        description: 'After the first deploy, put {"apiKey":"sk-ant-..."} into this secret (README: Deploy)',
+      });
+    }
+    // What `npm run doctor` reads: the alarm topic, the VPC of the bedrock-runtime endpoint, the canary's tenant.
+    new CfnOutput(this, GATEWAY_OUTPUTS.alarmTopicArn, { value: alarmTopic.topicArn });
+    new CfnOutput(this, GATEWAY_OUTPUTS.vpcId, { value: this.network.vpc.vpcId });
+    const canaryTenant = config.tenants.find((tenant) => tenant.auth.apiKey);
+    const canaryKeySecret = canaryTenant ? this.identity.tenants.get(canaryTenant.id)?.keySecret : undefined;
+    if (canaryTenant && canaryKeySecret) {
+      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantId, { value: canaryTenant.id });
+      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantKeySecretName, { value: canaryKeySecret.secretName });
+    }
+    addFunctionRuntimesOutput(this);
   }
 
   /**

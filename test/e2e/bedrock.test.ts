@@ -16,6 +16,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { type DevServer, startDevServer } from '../../lambdas/local/dev-server';
 import { BedrockModelClient } from '../../lambdas/shared/adapters/bedrock-model-client';
+import { InMemoryGatewayMetrics, metricsContextFromTenants } from '../../lambdas/shared/observability/gateway-metrics';
 import { waitForRecord } from './audit-files';
 
 const bedrock = mockClient(BedrockRuntimeClient);
@@ -29,6 +30,9 @@ async function* streamOf(parts: ResponseStream[]): AsyncGenerator<ResponseStream
 
 let gateway: DevServer;
 let stateDir: string;
+const mumbaiModels = { sonnet4: 'claude-sonnet-4-20250514', sonnet: 'claude-sonnet-4-6' };
+// The production metrics context: the catalog ids the tenants pin.
+const metrics = new InMemoryGatewayMetrics(metricsContextFromTenants([{ id: 'mumbai', models: mumbaiModels }]));
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), 'gateway-bedrock-'));
@@ -39,13 +43,14 @@ beforeAll(async () => {
     tokenSecret: Buffer.alloc(32, 5),
     logLevel: 'CRITICAL',
     modelClient: () => new BedrockModelClient({ client: new BedrockRuntimeClient({ region: 'ap-south-1' }) }),
+    metrics,
     tenants: [
       {
         key: 'bedrock-key',
         config: {
           id: 'mumbai',
           provider: 'bedrock',
-          models: { sonnet4: 'claude-sonnet-4-20250514', sonnet: 'claude-sonnet-4-6' },
+          models: mumbaiModels,
           residency: { bedrockRoutingScopes: ['apac', 'global'] },
         },
       },
@@ -86,6 +91,7 @@ describe('Bedrock provider through the gateway', () => {
     expect(post).toMatchObject({
       provider: 'bedrock',
       model_id: 'apac.anthropic.claude-sonnet-4-20250514-v1:0',
+      catalog_model_id: 'claude-sonnet-4-20250514',
       residency_policy: 'bedrock:apac,global',
       inference_geo_requested: 'apac',
       inference_geo_actual: 'apac',
@@ -93,6 +99,10 @@ describe('Bedrock provider through the gateway', () => {
       input_tokens: 20,
     });
     expect(post.cost_usd).toBeGreaterThan(0);
+    // The call counts under its catalog model, not as a model outside the catalog.
+    const call = metrics.documents.find((document) => document.dimensions.Model !== undefined);
+    expect(call?.dimensions.Model).toBe('claude-sonnet-4-20250514');
+    expect(call?.metrics.find((metric) => metric.name === 'ModelOutsideCatalog')?.value).toBe(0);
   });
 
   it('streams the Bedrock event stream as Anthropic SSE on the global profile for Sonnet 4.6', async () => {

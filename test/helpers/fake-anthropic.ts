@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface RecordedCall {
   readonly path: string;
+  /** The request target as received, query string included. */
+  readonly url: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: Record<string, unknown>;
 }
@@ -90,7 +92,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     void (async () => {
       const body = await readJson(req);
       const path = (req.url ?? '').split('?')[0] ?? '';
-      calls.push({ path, headers: req.headers, body });
+      calls.push({ path, url: req.url ?? '', headers: req.headers, body });
       const requestId = nextId('req_fake');
       if (path === '/v1/messages/count_tokens') {
         res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });

@@ -269,9 +269,14 @@ export class AnthropicModelClient implements ModelClient {
   }
 
   private options(request: UpstreamRequest): Anthropic.RequestOptions {
-    const headers: Record<string, string> = {};
-    if (request.betas.length > 0) headers['anthropic-beta'] = request.betas.join(',');
-    return { headers, signal: request.signal ?? null, maxRetries: 0 };
+    // The client's anthropic-version and anthropic-beta go upstream as sent, replacing the SDK's defaults.
+    const headers: Record<string, string> = { ...request.clientHeaders };
+    if (headers['anthropic-beta'] === undefined && request.betas.length > 0) {
+      headers['anthropic-beta'] = request.betas.join(',');
+    }
+    const options: Anthropic.RequestOptions = { headers, signal: request.signal ?? null, maxRetries: 0 };
+    if (request.query) options.query = Object.fromEntries(new URLSearchParams(request.query));
+    return options;
   }
 
   async createMessage(request: UpstreamRequest): Promise<UpstreamMessage> {

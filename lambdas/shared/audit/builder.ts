@@ -1,10 +1,11 @@
 /**
- * Builds the three audit records of the request path from what the handler knows, and validates each one with
+ * Builds the audit records of the request path (pre-call, post-call, denied, rejected) from what the handler knows, and validates each one with
  * `validateAuditRecord` before it goes anywhere. Records never hold raw prompt or completion text: only the
  * redacted copies (tokens), and nothing at all in `metadata-only` mode.
  */
 import { createHash } from 'node:crypto';
 import type { PolicyDecision } from '../policy/evaluate';
+import { catalogIdForProviderModel } from '../policy/model-catalog';
 import type { DataClassification, Provider, RedactionMode } from '../policy/tenant-config';
 import {
   AUDIT_SCHEMA_VERSION,
@@ -69,11 +70,13 @@ export function buildPreCallRecord(
     provider: decision.provider,
     model_requested: decision.modelRequested,
     model_id: decision.route.modelId,
+    catalog_model_id: decision.route.catalogId,
     residency_policy: decision.residencyPolicy,
     inference_geo_requested: decision.inferenceGeoRequested,
     inference_geo_actual: null,
     zdr_eligible: decision.zdrEligible,
     features: [...decision.features],
+    betas: [...decision.betas],
     zdr_opt_ins: [...decision.zdrOptIns],
     policy_version: decision.policyVersion,
     redaction_mode: decision.redactionMode,
@@ -84,6 +87,7 @@ export function buildPreCallRecord(
     reid_envelope: decision.redactionMode === 'metadata-only' ? null : prompt.reidEnvelope,
     status: 'pending',
     deny_reason: null,
+    refused_feature: null,
     error_type: null,
     http_status: null,
     latency_ms: null,
@@ -117,13 +121,36 @@ export interface DeniedDetails {
   readonly redactionMode: RedactionMode | null;
   readonly promptSha256: string | null;
   readonly latencyMs: number;
+  /** Features known when the request was refused. @default [] */
+  readonly features?: readonly string[];
+  /** `anthropic-beta` values known when the request was refused. @default [] */
+  readonly betas?: readonly string[];
+  /** The feature the refusal names. @default null */
+  readonly refusedFeature?: string | null;
 }
 
 /** The `denied` record of a policy refusal. No prompt text: a refused prompt is not processed further. */
 export function buildDeniedRecord(context: AuditRequestContext, details: DeniedDetails, now: Date): AuditRecord {
+  return buildRefusalRecord('denied', context, details, now);
+}
+
+/**
+ * The `rejected` record of any other 4xx refusal of an authenticated caller (malformed or oversized body, bad
+ * header, unknown path). It holds the reason code and what was known, never body text or the error message.
+ */
+export function buildRejectedRecord(context: AuditRequestContext, details: DeniedDetails, now: Date): AuditRecord {
+  return buildRefusalRecord('rejected', context, details, now);
+}
+
+function buildRefusalRecord(
+  event: 'denied' | 'rejected',
+  context: AuditRequestContext,
+  details: DeniedDetails,
+  now: Date,
+): AuditRecord {
   return validateAuditRecord({
     schema_version: AUDIT_SCHEMA_VERSION,
-    event: 'denied',
+    event,
     request_id: context.requestId,
     ts: now.toISOString(),
     tenant_id: context.tenantId,
@@ -136,11 +163,13 @@ export function buildDeniedRecord(context: AuditRequestContext, details: DeniedD
     provider: details.provider,
     model_requested: details.modelRequested,
     model_id: null,
+    catalog_model_id: null,
     residency_policy: details.residencyPolicy,
     inference_geo_requested: null,
     inference_geo_actual: null,
     zdr_eligible: false,
-    features: [],
+    features: [...(details.features ?? [])],
+    betas: [...(details.betas ?? [])],
     zdr_opt_ins: [],
     policy_version: details.policyVersion,
     redaction_mode: details.redactionMode,
@@ -149,8 +178,9 @@ export function buildDeniedRecord(context: AuditRequestContext, details: DeniedD
     prompt_redacted: null,
     pii_counts: {},
     reid_envelope: null,
-    status: 'denied',
+    status: event,
     deny_reason: details.reason,
+    refused_feature: details.refusedFeature ?? null,
     error_type: details.errorType,
     http_status: details.httpStatus,
     latency_ms: details.latencyMs,
@@ -179,7 +209,7 @@ export interface RecordedUsage {
 
 /** How the call ended. */
 export interface CallOutcome {
-  readonly status: Exclude<AuditStatus, 'pending' | 'denied'>;
+  readonly status: Exclude<AuditStatus, 'pending' | 'denied' | 'rejected'>;
   readonly httpStatus: number | null;
   readonly errorType: string | null;
   readonly latencyMs: number;
@@ -207,6 +237,7 @@ const postCallUpdateSchema = auditRecordSchema
     event: true,
     ts: true,
     model_id: true,
+    catalog_model_id: true,
     inference_geo_actual: true,
     reid_envelope: true,
     status: true,
@@ -228,6 +259,16 @@ const postCallUpdateSchema = auditRecordSchema
   })
   .strict();
 
+/**
+ * The catalog id of the model that served the call: the pre-call one, unless a fallback served it, in which
+ * case the catalog id behind the provider id that did.
+ */
+function postCallCatalogModelId(pre: AuditRecord, outcome: CallOutcome): string | null {
+  const preCatalogId = pre.catalog_model_id ?? null;
+  if (outcome.modelId === null || outcome.modelId === pre.model_id) return preCatalogId;
+  return catalogIdForProviderModel(outcome.modelId) ?? preCatalogId;
+}
+
 /** The post-call record: the pre-call record completed with the outcome. */
 export function buildPostCallRecord(pre: AuditRecord, outcome: CallOutcome, now: Date): AuditRecord {
   const metadataOnly = pre.redaction_mode === 'metadata-only';
@@ -236,6 +277,7 @@ export function buildPostCallRecord(pre: AuditRecord, outcome: CallOutcome, now:
     event: 'post_call',
     ts: now.toISOString(),
     model_id: outcome.modelId ?? pre.model_id,
+    catalog_model_id: postCallCatalogModelId(pre, outcome),
     inference_geo_actual: outcome.inferenceGeoActual,
     reid_envelope: metadataOnly ? null : (outcome.reidEnvelope ?? pre.reid_envelope),
     status: outcome.status,

@@ -6,21 +6,28 @@
  * Field descriptions are part of the schema (`.describe`) because they become Glue column comments and docs.
  */
 import { z } from 'zod';
+import { GATEWAY_OPERATIONS } from '../policy/request-facts';
 import { DATA_CLASSIFICATIONS, PROVIDERS, REDACTION_MODES, TENANT_ID_PATTERN } from '../policy/tenant-config';
 
 /** Bumped on any incompatible change; the S3 prefix `audit/v1/` carries the major version too. */
 export const AUDIT_SCHEMA_VERSION = 1;
 
-export const AUDIT_EVENTS = ['pre_call', 'post_call', 'denied'] as const;
+/**
+ * `pre_call` and `post_call` bracket a call; `denied` is a policy refusal (403); `rejected` is any other 4xx refusal
+ * of an authenticated caller (malformed body, too large, unknown path), so every attempt is on the record.
+ */
+export const AUDIT_EVENTS = ['pre_call', 'post_call', 'denied', 'rejected'] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
 /**
- * Outcome of a call. `pending` only on pre-call records; `denied` on denied records; the rest on post-call.
+ * Outcome of a call. `pending` only on pre-call records; `denied` and `rejected` on those records; the rest on
+ * post-call.
  */
 export const AUDIT_STATUSES = [
   'pending',
   'ok',
   'denied',
+  'rejected',
   'upstream_error',
   'timeout',
   'client_disconnected',
@@ -58,7 +65,9 @@ export type ReidEnvelope = z.infer<typeof reidEnvelopeSchema>;
 export const auditRecordSchema = z
   .object({
     schema_version: z.literal(AUDIT_SCHEMA_VERSION).describe('Audit record schema version'),
-    event: z.enum(AUDIT_EVENTS).describe('pre_call (before the upstream call), post_call (after it) or denied'),
+    event: z
+      .enum(AUDIT_EVENTS)
+      .describe('pre_call (before the upstream call), post_call (after it), denied (policy) or rejected (other 4xx)'),
     request_id: z
       .string()
       .regex(REQUEST_ID_PATTERN)
@@ -72,11 +81,21 @@ export const auditRecordSchema = z
       .enum(DATA_CLASSIFICATIONS)
       .nullable()
       .describe('Classification from x-data-classification or the tenant default'),
-    operation: z.enum(['messages', 'count_tokens']).describe('Anthropic API operation'),
+    operation: z
+      .enum(GATEWAY_OPERATIONS)
+      .describe('Anthropic API operation: messages, count_tokens, models, or other (a rejected unknown path)'),
     stream: z.boolean().describe('Whether the client asked for a streamed response'),
     provider: z.enum(PROVIDERS).nullable().describe('Upstream provider: anthropic or bedrock'),
     model_requested: z.string().max(256).nullable().describe('The model name the client sent'),
     model_id: z.string().max(256).nullable().describe('Pinned provider model id actually called'),
+    catalog_model_id: z
+      .string()
+      .max(256)
+      .nullable()
+      .optional()
+      .describe(
+        'Catalog model id the call was for; differs from model_id on Bedrock, where model_id is the profile id',
+      ),
     residency_policy: z
       .string()
       .max(256)
@@ -93,7 +112,13 @@ export const auditRecordSchema = z
       .nullable()
       .describe('Anthropic usage.inference_geo reported, or the Bedrock routing scope of the profile used'),
     zdr_eligible: z.boolean().describe('True when every feature used is zero-data-retention eligible'),
-    features: z.array(z.string()).describe('Features detected in the request (tools, images, mcp_servers, ...)'),
+    features: z
+      .array(z.string())
+      .describe('Feature ids of the ZDR feature table used by the request, and unknown_<kind>:<name> markers'),
+    betas: z
+      .array(z.string().max(64))
+      .default([])
+      .describe('anthropic-beta values sent, normalised (lower case); unsafe names as [unsafe-name]'),
     zdr_opt_ins: z.array(z.string()).describe('Non-ZDR opt-ins used, as feature:review-reference'),
     policy_version: z.string().max(128).describe('Hash of the tenant policy in force'),
     redaction_mode: z.enum(REDACTION_MODES).nullable().describe('audit, upstream or metadata-only'),
@@ -108,7 +133,13 @@ export const auditRecordSchema = z
       .nullable()
       .describe('Encrypted token -> value map; opened only with the customer-held key'),
     status: z.enum(AUDIT_STATUSES).describe('Outcome: pending, ok, denied, upstream_error, timeout, ...'),
-    deny_reason: z.string().max(512).nullable().describe('Why the request was refused (denied records)'),
+    deny_reason: z.string().max(512).nullable().describe('Why the request was refused (denied and rejected records)'),
+    refused_feature: z
+      .string()
+      .max(128)
+      .nullable()
+      .default(null)
+      .describe('The feature a ZDR refusal names (feature id or unknown_<kind>:<name>)'),
     error_type: z.string().max(64).nullable().describe('Anthropic error type returned to the client, if any'),
     http_status: z.number().int().min(100).max(599).nullable().describe('HTTP status returned to the client'),
     latency_ms: z.number().min(0).nullable().describe('Time from request received to response complete'),

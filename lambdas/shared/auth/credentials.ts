@@ -3,7 +3,7 @@
  * Tenant keys are never stored: only their SHA-256 digests, compared in constant time.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { CallerIdentity } from '../../proxy/gateway-http';
+import type { CallerIdentity } from './caller-identity';
 
 /** A credential as presented: `x-api-key` (older SDKs, curl) or `Authorization: Bearer` (SDK >= 1.0, OAuth2). */
 export interface PresentedCredential {

@@ -1,46 +1,44 @@
 /**
- * Feature detection for the ZDR gate and the audit record. A feature name from NON_ZDR_FEATURES means the
- * request is not zero-data-retention eligible; the policy refuses it unless the tenant opted in.
- *
- * Detected non-ZDR features:
- * - `files_api`: a `file` source in an image/document block (anywhere, tool results included), a
- *   `container_upload` block, or an `anthropic-beta: files-api-*` header.
- * - `mcp_servers`: a non-empty `mcp_servers` field or an `mcp-client-*` beta.
- * - `container`: a `container` field (skills run in containers) or a `skills-*` beta.
- * - `code_execution`: a `code_execution_*` tool or a `code-execution-*` beta.
- * - `web_fetch_dynamic_filtering`: `web_fetch` tool versions from 20260209, which filter with code execution.
- * - `memory`: a `memory_*` tool or a `context-management-*` beta.
+ * Feature detection for the ZDR gate and the audit record, judged by the dated ZDR feature table
+ * (`policy/zdr-features.json`): every `anthropic-beta` value, top-level body field, tool type, content block type
+ * and `context_management` edit type of a request is looked up in the table. A name the table maps to a feature
+ * adds that feature id; a name it does not know adds an `unknown_<kind>:<name>` marker (the name bounded to a safe
+ * alphabet and length, see `recordableName`), which the policy treats according to the tenant's `unknownFeatures`.
  */
-import type { NonZdrFeature } from '../policy/tenant-config';
-import { NON_ZDR_FEATURES } from '../policy/tenant-config';
-import { KNOWN_MESSAGES_FIELDS } from './schema';
+import {
+  type FeatureNameKind,
+  isUnknownFeatureMarker,
+  normaliseFeatureName,
+  recordableName,
+  unknownFeatureMarker,
+  ZDR_FEATURE_TABLE,
+  type ZdrFeatureTable,
+} from '../policy/zdr-feature-table';
 
 /** The parts of a request feature detection looks at (Messages and count_tokens both fit). */
 export interface FeatureSource {
   readonly messages: ReadonlyArray<{ readonly content: unknown }>;
-  readonly system?: unknown;
-  readonly tools?: ReadonlyArray<{ readonly name: string; readonly type?: string | undefined }> | undefined;
-  readonly mcp_servers?: readonly unknown[] | undefined;
-  readonly container?: unknown;
-  readonly thinking?: unknown;
-  readonly stream?: boolean | undefined;
   readonly [field: string]: unknown;
 }
 
 export interface FeatureReport {
-  /** Every feature detected, sorted (e.g. `code_execution`, `images`, `tools`, `param:foo`). */
+  /** Every feature detected, sorted: table feature ids and `unknown_<kind>:<name>` markers. */
   readonly features: string[];
-  /** The non-ZDR ones, sorted. */
-  readonly nonZdr: NonZdrFeature[];
-  /** Top-level fields the gateway does not know (passed through). */
-  readonly unknownParams: string[];
-  /** False when a non-ZDR feature or an unknown parameter is present. */
+  /** The detected features the table rates not ZDR-eligible, sorted. */
+  readonly nonZdr: string[];
+  /** The `unknown_<kind>:<name>` markers, sorted. */
+  readonly unknown: string[];
+  /** False when a non-eligible or an unknown feature is present. */
   readonly zdrEligible: boolean;
-  /** `anthropic-beta` values, in order. */
+  /** `anthropic-beta` values in normal form (unsafe names replaced), in order, without repeats. */
   readonly betas: string[];
 }
 
-/** Parses the comma-separated `anthropic-beta` header. */
+/** Most betas and unknown markers kept per request (a request cannot grow the record without bound). */
+const MAX_BETAS = 64;
+const MAX_UNKNOWN = 32;
+
+/** Splits the comma-separated `anthropic-beta` header into its values as sent (trimmed, empties dropped). */
 export function parseBetas(header: string | undefined): string[] {
   if (!header) return [];
   return header
@@ -49,78 +47,125 @@ export function parseBetas(header: string | undefined): string[] {
     .filter((value) => value.length > 0);
 }
 
-const WEB_FETCH_DYNAMIC_FILTERING_FROM = 20260209;
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function scanBlocks(content: unknown, found: Set<string>): void {
-  if (!Array.isArray(content)) return;
-  for (const block of content) {
-    if (!isRecord(block)) continue;
-    const type = block.type;
-    if (type === 'image') found.add('images');
-    else if (type === 'document') found.add('documents');
-    else if (type === 'tool_use') found.add('tool_use');
-    else if (type === 'tool_result') {
-      found.add('tool_result');
-      scanBlocks(block.content, found);
-    } else if (type === 'thinking' || type === 'redacted_thinking') found.add('thinking');
-    else if (type === 'container_upload') found.add('files_api');
-    else if (type === 'search_result') found.add('search_results');
-    else if (typeof type === 'string' && type.endsWith('_tool_result')) found.add('server_tool_result');
-    const source = block.source;
-    if (isRecord(source)) {
-      if (source.type === 'file') found.add('files_api');
-      if (source.type === 'content') scanBlocks(source.content, found);
+/** Collects feature ids and unknown markers against one table. */
+class FeatureCollector {
+  readonly found = new Set<string>();
+  readonly unknown = new Set<string>();
+
+  constructor(private readonly table: ZdrFeatureTable) {}
+
+  add(id: string): void {
+    // The Messages API itself is the base of every call, not a feature worth a column entry.
+    if (id !== 'messages_api') this.found.add(id);
+  }
+
+  name(kind: FeatureNameKind, name: string): void {
+    const feature = this.table.lookup(kind, name);
+    if (feature) this.add(feature.id);
+    else if (this.unknown.size < MAX_UNKNOWN) this.unknown.add(unknownFeatureMarker(kind, name));
+  }
+
+  blocks(content: unknown): void {
+    if (!Array.isArray(content)) return;
+    for (const block of content) {
+      if (!isRecord(block) || typeof block.type !== 'string') continue;
+      this.name('block', block.type);
+      if (normaliseFeatureName(block.type) === 'tool_result') this.blocks(block.content);
+      if (isRecord(block.citations) && block.citations.enabled === true) this.add('citations');
+      const source = block.source;
+      if (isRecord(source)) {
+        if (source.type === 'file') this.add('files_api');
+        if (source.type === 'content') this.blocks(source.content);
+      }
+    }
+  }
+
+  tools(tools: unknown): void {
+    if (!Array.isArray(tools) || tools.length === 0) return;
+    this.add('tools');
+    for (const tool of tools) {
+      if (!isRecord(tool)) continue;
+      if (typeof tool.type === 'string') this.name('tool', tool.type);
+      if (tool.defer_loading === true) this.add('tool_search');
+    }
+  }
+
+  field(key: string, value: unknown): void {
+    if (value === undefined || value === null) return;
+    const feature = this.table.lookup('field', key);
+    if (!feature) {
+      this.name('field', key);
+      return;
+    }
+    // A present field selects its feature unless its value switches the feature off.
+    switch (normaliseFeatureName(key)) {
+      case 'stream':
+        if (value === true) this.add(feature.id);
+        return;
+      case 'speed':
+        if (value === 'fast') this.add(feature.id);
+        return;
+      case 'thinking':
+        if (isRecord(value) && value.type === 'adaptive') this.add('adaptive_thinking');
+        else if (!isRecord(value) || value.type !== 'disabled') this.add(feature.id);
+        return;
+      case 'tools':
+        this.tools(value);
+        return;
+      case 'mcp_servers':
+        if (!Array.isArray(value) || value.length > 0) this.add(feature.id);
+        return;
+      case 'output_config':
+        if (isRecord(value)) {
+          if (value.effort !== undefined && value.effort !== null) this.add('effort');
+          if (value.format !== undefined && value.format !== null) this.add('structured_outputs');
+        }
+        return;
+      case 'context_management': {
+        const edits = isRecord(value) && Array.isArray(value.edits) ? value.edits : [];
+        for (const edit of edits) {
+          if (isRecord(edit) && typeof edit.type === 'string') this.name('context_edit', edit.type);
+        }
+        return;
+      }
+      case 'messages':
+      case 'system':
+        return;
+      default:
+        this.add(feature.id);
     }
   }
 }
 
-function toolFeature(type: string, found: Set<string>): void {
-  const version = /_(\d{8})$/.exec(type);
-  const family = version ? type.slice(0, -9) : type;
-  found.add('server_tools');
-  if (family === 'code_execution') found.add('code_execution');
-  else if (family === 'memory') found.add('memory');
-  else if (family === 'web_fetch') {
-    found.add('web_fetch');
-    if (version?.[1] && Number(version[1]) >= WEB_FETCH_DYNAMIC_FILTERING_FROM) {
-      found.add('web_fetch_dynamic_filtering');
-    }
-  } else if (family === 'web_search') found.add('web_search');
-  else if (family === 'computer') found.add('computer_use');
-  else if (family === 'bash' || family === 'text_editor' || family.startsWith('str_replace')) found.add('client_tools');
-}
-
-function betaFeature(beta: string, found: Set<string>): void {
-  if (beta.startsWith('files-api')) found.add('files_api');
-  else if (beta.startsWith('mcp-client')) found.add('mcp_servers');
-  else if (beta.startsWith('skills')) found.add('container');
-  else if (beta.startsWith('code-execution')) found.add('code_execution');
-  else if (beta.startsWith('context-management')) found.add('memory');
-}
-
-/** Detects the features a request uses. */
-export function detectFeatures(request: FeatureSource, betaHeader?: string): FeatureReport {
-  const found = new Set<string>();
-  for (const message of request.messages) scanBlocks(message.content, found);
-  if (request.tools && request.tools.length > 0) {
-    found.add('tools');
-    for (const tool of request.tools) if (tool.type && tool.type !== 'custom') toolFeature(tool.type, found);
+/**
+ * Detects the features a request uses.
+ * @param endpoint the path served (`/v1/messages`, `/v1/messages/count_tokens`); it is judged like any name
+ */
+export function detectFeatures(
+  request: FeatureSource,
+  betaHeader?: string,
+  endpoint?: string,
+  table: ZdrFeatureTable = ZDR_FEATURE_TABLE,
+): FeatureReport {
+  const collector = new FeatureCollector(table);
+  if (endpoint !== undefined) collector.name('endpoint', endpoint);
+  for (const [key, value] of Object.entries(request)) collector.field(key, value);
+  collector.blocks(request.system);
+  for (const message of request.messages) collector.blocks(message.content);
+  const betas: string[] = [];
+  for (const beta of parseBetas(betaHeader)) {
+    collector.name('beta', beta);
+    const recorded = recordableName(beta);
+    if (betas.length < MAX_BETAS && !betas.includes(recorded)) betas.push(recorded);
   }
-  if (request.mcp_servers && request.mcp_servers.length > 0) found.add('mcp_servers');
-  if (request.container !== undefined && request.container !== null) found.add('container');
-  if (isRecord(request.thinking) && request.thinking.type !== 'disabled') found.add('thinking');
-  if (request.stream === true) found.add('stream');
-  const betas = parseBetas(betaHeader);
-  for (const beta of betas) betaFeature(beta, found);
-  const unknownParams = Object.keys(request)
-    .filter((key) => !KNOWN_MESSAGES_FIELDS.has(key))
-    .sort();
-  for (const param of unknownParams) found.add(`param:${param}`);
-  const features = [...found].sort();
-  const nonZdr = (NON_ZDR_FEATURES as readonly string[]).filter((feature) => found.has(feature)) as NonZdrFeature[];
-  return { features, nonZdr, unknownParams, zdrEligible: nonZdr.length === 0 && unknownParams.length === 0, betas };
+  const unknown = [...collector.unknown].sort();
+  const nonZdr = [...collector.found].filter((id) => table.feature(id)?.zdr === 'not_eligible').sort();
+  const features = [...collector.found, ...unknown].sort();
+  return { features, nonZdr, unknown, zdrEligible: nonZdr.length === 0 && unknown.length === 0, betas };
 }
+
+export { isUnknownFeatureMarker };

@@ -7,7 +7,7 @@ export {
   type CountTokensRequest,
   countTokensRequestSchema,
   DEFAULT_MESSAGES_LIMITS,
-  KNOWN_MESSAGES_FIELDS,
+  MESSAGE_ROLES,
   type MessageParam,
   type MessagesLimits,
   type MessagesRequest,

@@ -1,8 +1,9 @@
 /**
  * The Anthropic Messages request as the gateway accepts it. Validation is structural (what the gateway needs to
- * reason about: model, content blocks, tools, sizes); it never narrows what Anthropic accepts, so unknown block
- * types and unknown top-level fields pass through unchanged. Unknown top-level fields are recorded as features
- * (`param:<name>`) and make a request not ZDR-eligible, because the gateway cannot vouch for what it does not know.
+ * reason about: model, content blocks, tools, sizes); it is never narrower than the current official SDK types
+ * (checked against @anthropic-ai/sdk 1.17.0): every role (`user`, `assistant`, `system`), unknown block types,
+ * unknown source types and unknown fields at any level pass through unchanged. What each name means for ZDR is the
+ * feature table's business (`messages/features.ts`), not the schema's.
  */
 import { z } from 'zod';
 
@@ -14,6 +15,18 @@ export const textBlockSchema = z
 
 const fileSource = z.object({ type: z.literal('file'), file_id: z.string().min(1) }).loose();
 
+/** A source type the gateway does not model (a future one): passed through; a known type must be well formed. */
+function otherSource(...known: string[]) {
+  return z
+    .object({
+      type: z
+        .string()
+        .min(1)
+        .refine((type) => !known.includes(type), 'malformed source'),
+    })
+    .loose();
+}
+
 export const imageBlockSchema = z
   .object({
     type: z.literal('image'),
@@ -21,6 +34,7 @@ export const imageBlockSchema = z
       z.object({ type: z.literal('base64'), media_type: z.string(), data: z.string() }).loose(),
       z.object({ type: z.literal('url'), url: z.string().min(1) }).loose(),
       fileSource,
+      otherSource('base64', 'url', 'file'),
     ]),
     cache_control: cacheControl,
   })
@@ -35,6 +49,7 @@ export const documentBlockSchema = z
       z.object({ type: z.literal('url'), url: z.string().min(1) }).loose(),
       z.object({ type: z.literal('content'), content: z.union([z.string(), z.array(z.unknown())]) }).loose(),
       fileSource,
+      otherSource('base64', 'text', 'url', 'content', 'file'),
     ]),
     cache_control: cacheControl,
   })
@@ -95,41 +110,21 @@ export const contentBlockSchema = z.union([
 ]);
 export type ContentBlock = z.infer<typeof contentBlockSchema>;
 
+/** Message roles of the current SDK types: `system` messages inside `messages` are sent by Claude Code. */
+export const MESSAGE_ROLES = ['user', 'assistant', 'system'] as const;
+
 export const messageParamSchema = z
   .object({
-    role: z.enum(['user', 'assistant']),
+    role: z.enum(MESSAGE_ROLES),
     content: z.union([z.string(), z.array(contentBlockSchema)]),
   })
-  .strict();
+  .loose();
 export type MessageParam = z.infer<typeof messageParamSchema>;
 
 /** Custom tools have `name` + `input_schema`; server tools have a versioned `type` such as `web_search_20250305`. */
 export const toolSchema = z.object({ name: z.string().min(1), type: z.string().optional() }).loose();
 
 const systemSchema = z.union([z.string(), z.array(textBlockSchema)]);
-
-/** Fields this schema knows; anything else at the top level is passed through and recorded as `param:<name>`. */
-export const KNOWN_MESSAGES_FIELDS = new Set([
-  'model',
-  'max_tokens',
-  'messages',
-  'system',
-  'tools',
-  'tool_choice',
-  'stream',
-  'temperature',
-  'top_p',
-  'top_k',
-  'stop_sequences',
-  'metadata',
-  'thinking',
-  'service_tier',
-  'inference_geo',
-  'container',
-  'mcp_servers',
-  'context_management',
-  'output_config',
-]);
 
 /** Size limits; exceeding them is a 4xx, never a crash. */
 export interface MessagesLimits {
@@ -165,7 +160,7 @@ export const messagesRequestSchema = z
       .object({ user_id: z.string().max(256).nullish() })
       .loose()
       .optional(),
-    service_tier: z.enum(['auto', 'standard_only']).optional(),
+    service_tier: z.string().max(64).optional(),
     inference_geo: z.string().max(64).nullish(),
   })
   .loose();

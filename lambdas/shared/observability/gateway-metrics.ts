@@ -4,6 +4,7 @@
  * tests and local mode can use {@link InMemoryGatewayMetrics}. Nothing here may import an SDK or Powertools.
  */
 import type { AuditRecord } from '../audit/record';
+import { catalogIdForProviderModel } from '../policy/model-catalog';
 import { type BusinessHours, isOutsideBusinessHours } from './business-hours';
 import {
   CALL_DIMENSION_SETS,
@@ -84,9 +85,21 @@ export function modelDimension(modelId: string | null, catalogModelIds: Readonly
   return catalogModelIds.has(modelId) ? modelId : MODEL_OUTSIDE_CATALOG;
 }
 
-/** True when the record names a model id that is not in the configured catalog. */
+/**
+ * The catalog id a record's call was for. On Bedrock `model_id` is the inference-profile id
+ * (`global.anthropic.…`), so the record's `catalog_model_id` is used, or, for records written before that field
+ * existed, the catalog id behind the profile id; an id no catalog knows is returned as it is.
+ */
+export function recordCatalogModelId(record: AuditRecord): string | null {
+  if (record.catalog_model_id) return record.catalog_model_id;
+  if (record.model_id === null) return null;
+  return catalogIdForProviderModel(record.model_id) ?? record.model_id;
+}
+
+/** True when the record names a model that is not in the configured catalog. */
 export function isModelOutsideCatalog(record: AuditRecord, catalogModelIds: ReadonlySet<string>): boolean {
-  return record.model_id !== null && !catalogModelIds.has(record.model_id);
+  const modelId = recordCatalogModelId(record);
+  return modelId !== null && !catalogModelIds.has(modelId);
 }
 
 /**
@@ -157,7 +170,7 @@ export function callMetricDocuments(record: AuditRecord, context: MetricsContext
     {
       dimensions: {
         [DIMENSIONS.tenant]: tenant,
-        [DIMENSIONS.model]: modelDimension(record.model_id, context.catalogModelIds),
+        [DIMENSIONS.model]: modelDimension(recordCatalogModelId(record), context.catalogModelIds),
       },
       dimensionSets: CALL_SETS,
       metrics,

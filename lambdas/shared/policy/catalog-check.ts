@@ -2,7 +2,7 @@
  * Cross-checks between a tenant's config and the model catalog, run at synth (lib/config.ts) and when a policy
  * document is loaded, so that a tenant can never name a model the gateway could not serve within its residency.
  */
-import { allowedRoutes, catalogModel } from './model-catalog';
+import { activeModelCatalog, allowedRoutes, type ModelCatalog } from './model-catalog';
 import type { TenantConfig } from './tenant-config';
 
 /** A problem found in a tenant, with the path inside the tenant object. */
@@ -17,10 +17,11 @@ export interface TenantCatalogIssue {
  */
 export function tenantCatalogIssues(
   tenant: Pick<TenantConfig, 'models' | 'provider' | 'residency'>,
+  catalog: ModelCatalog = activeModelCatalog(),
 ): TenantCatalogIssue[] {
   const issues: TenantCatalogIssue[] = [];
   for (const [alias, modelId] of Object.entries(tenant.models)) {
-    const model = catalogModel(modelId);
+    const model = catalog.model(modelId);
     if (!model) {
       issues.push({
         path: ['models', alias],

@@ -1,12 +1,16 @@
 /**
  * The tenant policy decision for one request: which pinned model and route serve it, whether its features,
  * residency and data classification are allowed. Pure code; refusals throw PermissionError with a reason code
- * that becomes the `deny_reason` of the `denied` audit record.
+ * that becomes the `deny_reason` of the `denied` audit record. Features are judged by the dated ZDR feature table
+ * (`zdr-features.json`); names it does not know follow the tenant's `unknownFeatures`. Whatever the policy learns
+ * (features, betas, classification, use case, end user, the refused feature) goes into the request's facts before
+ * any check can refuse, so a refusal is recorded from the same facts as a call.
  */
 import { createHash } from 'node:crypto';
 import { InvalidRequestError, PermissionError } from '../errors';
-import { detectFeatures, type FeatureSource } from '../messages/features';
+import { detectFeatures, type FeatureSource, parseBetas } from '../messages/features';
 import { allowedRoutes, type CatalogModel, catalogModel, type ModelRoute } from './model-catalog';
+import type { GatewayOperation, RequestFacts } from './request-facts';
 import {
   ANTHROPIC_INFERENCE_GEOS,
   DATA_CLASSIFICATIONS,
@@ -22,6 +26,8 @@ export const DENY_REASONS = {
   modelNotAllowed: 'model_not_allowed',
   residency: 'residency_not_allowed',
   zdr: 'zdr_feature_not_opted_in',
+  /** A beta, field, tool, block or edit type the ZDR feature table does not know, on a tenant with `deny`. */
+  unknownFeature: 'unknown_feature_not_allowed',
   classification: 'data_classification_not_allowed',
   // Refusals by the authorizer of a credential that names a known tenant (a verified but unacceptable OAuth2
   // access token). Unknown credentials are never audited, so these always carry a real tenant.
@@ -54,7 +60,10 @@ export interface PolicyDecision {
   readonly zdrEligible: boolean;
   /** Non-ZDR opt-ins this request used, as `feature:reviewReference`. */
   readonly zdrOptIns: readonly string[];
+  /** `anthropic-beta` values in normal form, as recorded. */
   readonly betas: readonly string[];
+  /** `anthropic-beta` values as the client sent them (trimmed): what the upstream gets. */
+  readonly clientBetas: readonly string[];
   readonly dataClassification: DataClassification;
   readonly useCase: string | null;
   readonly endUser: string | null;
@@ -126,6 +135,13 @@ function headerValue(headers: Headers, name: string, max: number): string | null
   return value;
 }
 
+/** The classification a request claims (`x-data-classification` when valid, else the tenant default); never throws. */
+export function claimedClassification(tenant: TenantConfig | undefined, headers: Headers): DataClassification | null {
+  const raw = headers['x-data-classification']?.trim().toUpperCase();
+  if (raw && (DATA_CLASSIFICATIONS as readonly string[]).includes(raw)) return raw as DataClassification;
+  return tenant?.dataClassifications.default ?? null;
+}
+
 /** The data classification of a request: `x-data-classification` or the tenant default; refused if not allowed. */
 export function resolveClassification(tenant: TenantConfig, headers: Headers): DataClassification {
   const raw = headers['x-data-classification']?.trim().toUpperCase();
@@ -179,21 +195,56 @@ function routeGeo(route: ModelRoute): string {
   return route.provider === 'anthropic' ? route.inferenceGeo : route.scope;
 }
 
+const ENDPOINTS: Readonly<Partial<Record<GatewayOperation, string>>> = {
+  messages: '/v1/messages',
+  count_tokens: '/v1/messages/count_tokens',
+};
+
+/** Facts for callers that keep none (tests, tools): filled and dropped. */
+function scratchFacts(tenant: TenantConfig): RequestFacts {
+  return {
+    requestId: 'scratch',
+    tenantId: tenant.id,
+    principal: 'scratch',
+    operation: 'messages',
+    stream: false,
+    promptSha256: null,
+    modelRequested: null,
+    betas: [],
+    features: [],
+    refusedFeature: null,
+    useCase: null,
+    endUser: null,
+    dataClassification: null,
+  };
+}
+
 /**
- * Evaluates the tenant policy for a request.
+ * Evaluates the tenant policy for a request, filling `facts` as it goes (also when it refuses).
  * @throws PermissionError (403, with `reason`) for refusals; InvalidRequestError (400) for malformed headers.
  */
-export function evaluatePolicy(tenant: TenantConfig, request: PolicyRequest, headers: Headers): PolicyDecision {
+export function evaluatePolicy(
+  tenant: TenantConfig,
+  request: PolicyRequest,
+  headers: Headers,
+  facts: RequestFacts = scratchFacts(tenant),
+): PolicyDecision {
+  const report = detectFeatures(request, headers['anthropic-beta'], ENDPOINTS[facts.operation]);
+  facts.features = report.features;
+  facts.betas = report.betas;
+  facts.dataClassification = claimedClassification(tenant, headers);
   const useCase = headerValue(headers, 'x-use-case', 128);
+  facts.useCase = useCase;
   const endUser = headerValue(headers, 'x-end-user', 256);
+  facts.endUser = endUser;
   const { alias, model } = resolveModel(tenant, request.model);
   const route = selectRoute(tenant, model, request.inference_geo);
 
-  const report = detectFeatures(request, headers['anthropic-beta']);
   const optIns: string[] = [];
   for (const feature of report.nonZdr) {
     const optIn = tenant.zdrOptIns.find((entry) => entry.feature === feature);
     if (!optIn) {
+      facts.refusedFeature = feature;
       throw new PermissionError(
         `Feature "${feature}" is not zero-data-retention eligible and this tenant has not opted in to it.`,
         DENY_REASONS.zdr,
@@ -201,7 +252,16 @@ export function evaluatePolicy(tenant: TenantConfig, request: PolicyRequest, hea
     }
     optIns.push(`${feature}:${optIn.reviewReference}`);
   }
+  const firstUnknown = report.unknown[0];
+  if (tenant.unknownFeatures === 'deny' && firstUnknown !== undefined) {
+    facts.refusedFeature = firstUnknown;
+    throw new PermissionError(
+      `Feature "${firstUnknown}" is not in the gateway's ZDR feature table and this tenant refuses unknown features.`,
+      DENY_REASONS.unknownFeature,
+    );
+  }
   const dataClassification = resolveClassification(tenant, headers);
+  facts.dataClassification = dataClassification;
 
   // Fallbacks stay inside the same residency: same geo on Anthropic, any allowed scope on Bedrock.
   const fallbacks: ModelRoute[] = [];
@@ -231,6 +291,7 @@ export function evaluatePolicy(tenant: TenantConfig, request: PolicyRequest, hea
     zdrEligible: report.zdrEligible,
     zdrOptIns: optIns,
     betas: report.betas,
+    clientBetas: parseBetas(headers['anthropic-beta']),
     dataClassification,
     useCase,
     endUser,

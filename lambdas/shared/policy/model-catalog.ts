@@ -1,14 +1,26 @@
 /**
  * The pinned model catalog: the only model ids a tenant alias may point at, with the provider-specific ids that
- * serve each one. Pure data plus lookups; the policy uses it to pick a route that the tenant's residency allows.
+ * serve each one and their list prices. The facts are data (model-catalog-data.ts, dated, with sources);
+ * `gateway.modelCatalog` in cdk.json adds or overrides entries. This file merges the two and answers lookups;
+ * the policy uses it to pick a route that the tenant's residency allows.
  *
- * Facts (AWS-NOTES.md, Anthropic model pages): from ap-south-1 current models are reachable on Bedrock only
- * through `global.` profiles; only Sonnet 4 has an `apac.` profile; none runs in-region. Anthropic's `us`
- * inference geo exists only for Opus/Sonnet 4.6 and newer. A new model or profile is one entry here.
+ * One catalog serves a process: a Lambda (or `npm run dev`) loads its policy document, which carries the
+ * config overrides, and {@link useModelCatalog} makes the merged catalog the one every lookup below reads.
+ * Code that must not depend on that (synth, tests) passes a {@link ModelCatalog} explicitly.
  */
+import { createHash } from 'node:crypto';
+import { BUILT_IN_MODEL_ENTRIES, CATALOG_AS_OF } from './model-catalog-data';
+import {
+  type CatalogEntryInput,
+  type CatalogOverrides,
+  catalogEntrySchema,
+  type ModelFamily,
+  type ModelPrice,
+  REQUIRED_FOR_NEW_MODEL,
+} from './model-catalog-schema';
 import type { AnthropicInferenceGeo, BedrockRoutingScope, Provider } from './tenant-config';
 
-export type ModelFamily = 'opus' | 'sonnet' | 'haiku';
+export type { ModelFamily, ModelPrice } from './model-catalog-schema';
 
 /** One pinned model. The catalog id is the Anthropic model id (dated where Anthropic dates it). */
 export interface CatalogModel {
@@ -20,80 +32,162 @@ export interface CatalogModel {
   readonly createdAt: string;
   /** Bedrock ids by routing scope: inference-profile ids for `global`/`apac`, a model id for in-region. */
   readonly bedrock: Readonly<Partial<Record<BedrockRoutingScope, string>>>;
+  /** The Bedrock foundation-model id, when known. */
+  readonly bedrockModelId: string | null;
   /** Whether Anthropic accepts `inference_geo` (and so `us`) for this model. */
   readonly supportsUsInferenceGeo: boolean;
+  /** List prices, or null when unknown (calls are then recorded without a cost). */
+  readonly price: ModelPrice | null;
+  readonly sources: readonly string[];
+  readonly unverified: readonly string[];
 }
 
-const entries: readonly CatalogModel[] = [
-  {
-    id: 'claude-opus-4-6',
-    anthropicModelId: 'claude-opus-4-6',
-    displayName: 'Claude Opus 4.6',
-    family: 'opus',
-    createdAt: '2026-02-05T00:00:00Z',
-    // Bedrock id follows the 4.6 naming (no date, `-v1`); verify against ListInferenceProfiles when enabling.
-    bedrock: { global: 'global.anthropic.claude-opus-4-6-v1' },
-    supportsUsInferenceGeo: true,
-  },
-  {
-    id: 'claude-opus-4-5-20251101',
-    anthropicModelId: 'claude-opus-4-5-20251101',
-    displayName: 'Claude Opus 4.5',
-    family: 'opus',
-    createdAt: '2025-11-24T00:00:00Z',
-    bedrock: { global: 'global.anthropic.claude-opus-4-5-20251101-v1:0' },
-    supportsUsInferenceGeo: false,
-  },
-  {
-    id: 'claude-sonnet-4-6',
-    anthropicModelId: 'claude-sonnet-4-6',
-    displayName: 'Claude Sonnet 4.6',
-    family: 'sonnet',
-    createdAt: '2026-02-17T00:00:00Z',
-    bedrock: { global: 'global.anthropic.claude-sonnet-4-6' },
-    supportsUsInferenceGeo: true,
-  },
-  {
-    id: 'claude-sonnet-4-5-20250929',
-    anthropicModelId: 'claude-sonnet-4-5-20250929',
-    displayName: 'Claude Sonnet 4.5',
-    family: 'sonnet',
-    createdAt: '2025-09-29T00:00:00Z',
-    bedrock: { global: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0' },
-    supportsUsInferenceGeo: false,
-  },
-  {
-    id: 'claude-haiku-4-5-20251001',
-    anthropicModelId: 'claude-haiku-4-5-20251001',
-    displayName: 'Claude Haiku 4.5',
-    family: 'haiku',
-    createdAt: '2025-10-15T00:00:00Z',
-    bedrock: { global: 'global.anthropic.claude-haiku-4-5-20251001-v1:0' },
-    supportsUsInferenceGeo: false,
-  },
-  {
-    id: 'claude-sonnet-4-20250514',
-    anthropicModelId: 'claude-sonnet-4-20250514',
-    displayName: 'Claude Sonnet 4',
-    family: 'sonnet',
-    createdAt: '2025-05-22T00:00:00Z',
-    bedrock: {
-      apac: 'apac.anthropic.claude-sonnet-4-20250514-v1:0',
-      global: 'global.anthropic.claude-sonnet-4-20250514-v1:0',
-    },
-    supportsUsInferenceGeo: false,
-  },
-];
+/** The built-in table's pricing version: records keep the version they were costed with. */
+export const BUILT_IN_PRICING_VERSION = `anthropic-list-${CATALOG_AS_OF}`;
 
-/** Catalog by id. */
-export const MODEL_CATALOG: ReadonlyMap<string, CatalogModel> = new Map(entries.map((entry) => [entry.id, entry]));
+/** A problem in `gateway.modelCatalog`, with its path below that key. */
+export interface CatalogOverrideIssue {
+  readonly path: ReadonlyArray<string | number>;
+  readonly message: string;
+}
 
-/** Catalog ids, newest first within a family (the order of the list above). */
-export const CATALOG_MODEL_IDS: readonly string[] = entries.map((entry) => entry.id);
+function toModel(id: string, input: CatalogEntryInput): CatalogModel {
+  const entry = catalogEntrySchema.parse(input);
+  const bedrock: Partial<Record<BedrockRoutingScope, string>> = {};
+  for (const [scope, profileId] of Object.entries(entry.bedrock)) {
+    if (profileId) bedrock[scope as BedrockRoutingScope] = profileId;
+  }
+  return {
+    id,
+    anthropicModelId: entry.anthropicModelId ?? id,
+    displayName: entry.displayName,
+    family: entry.family,
+    createdAt: entry.createdAt,
+    bedrock,
+    bedrockModelId: entry.bedrockModelId ?? null,
+    supportsUsInferenceGeo: entry.supportsUsInferenceGeo,
+    price: entry.price,
+    sources: entry.sources,
+    unverified: entry.unverified,
+  };
+}
 
-/** The catalog entry for an id, or undefined. */
-export function catalogModel(id: string): CatalogModel | undefined {
-  return MODEL_CATALOG.get(id);
+/** An immutable catalog: lookups by catalog id and by any provider id that serves a model. */
+export class ModelCatalog {
+  private readonly byId: ReadonlyMap<string, CatalogModel>;
+  private readonly byProviderId: ReadonlyMap<string, string>;
+
+  constructor(
+    readonly models: readonly CatalogModel[],
+    /** Version recorded as `pricing_version` with every cost computed from this catalog. */
+    readonly pricingVersion: string = BUILT_IN_PRICING_VERSION,
+  ) {
+    this.byId = new Map(models.map((model) => [model.id, model]));
+    const byProviderId = new Map<string, string>();
+    for (const model of models) {
+      for (const providerId of [model.anthropicModelId, ...Object.values(model.bedrock)]) {
+        if (!byProviderId.has(providerId)) byProviderId.set(providerId, model.id);
+      }
+    }
+    this.byProviderId = byProviderId;
+  }
+
+  /** Catalog ids in table order (newest first within a family). */
+  get ids(): readonly string[] {
+    return this.models.map((model) => model.id);
+  }
+
+  /** The entry for a catalog id, or undefined. */
+  model(id: string): CatalogModel | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The catalog id behind a catalog id, an Anthropic model id or a Bedrock profile/model id. */
+  catalogIdFor(providerModelId: string): string | undefined {
+    if (this.byId.has(providerModelId)) return providerModelId;
+    return this.byProviderId.get(providerModelId);
+  }
+}
+
+/**
+ * Problems in `gateway.modelCatalog` that the per-entry schema cannot see: a model that is not built in must be
+ * a complete entry.
+ */
+export function catalogOverrideIssues(overrides: CatalogOverrides): CatalogOverrideIssue[] {
+  const issues: CatalogOverrideIssue[] = [];
+  for (const [id, override] of Object.entries(overrides)) {
+    if (id in BUILT_IN_MODEL_ENTRIES) continue;
+    for (const key of REQUIRED_FOR_NEW_MODEL) {
+      if (override[key] === undefined) {
+        issues.push({ path: [id, key], message: `required for "${id}", which is not in the built-in catalog` });
+      }
+    }
+  }
+  return issues;
+}
+
+function pricingVersionFor(overrides: CatalogOverrides): string {
+  const priced = Object.entries(overrides)
+    .filter(([, override]) => override.price !== undefined)
+    .map(([id, override]) => [id, override.price] as const)
+    .sort(([a], [b]) => a.localeCompare(b));
+  if (priced.length === 0) return BUILT_IN_PRICING_VERSION;
+  const digest = createHash('sha256').update(JSON.stringify(priced)).digest('hex').slice(0, 10);
+  return `${BUILT_IN_PRICING_VERSION}+config-${digest}`;
+}
+
+/**
+ * The built-in table merged with config entries. An override replaces the keys it sets (`bedrock` per scope,
+ * `null` removing one); a new id is appended.
+ * @throws Error when an entry is incomplete (config validation reports the same issues with key paths first)
+ */
+export function buildModelCatalog(overrides: CatalogOverrides = {}): ModelCatalog {
+  const problems = catalogOverrideIssues(overrides);
+  if (problems.length > 0) {
+    throw new Error(`modelCatalog: ${problems.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  const merged = new Map<string, CatalogEntryInput>(Object.entries(BUILT_IN_MODEL_ENTRIES));
+  for (const [id, override] of Object.entries(overrides)) {
+    const base = merged.get(id);
+    const { bedrock: bedrockOverride, ...rest } = override;
+    const bedrock: Record<string, string | undefined> = { ...(base?.bedrock ?? {}) };
+    for (const [scope, profileId] of Object.entries(bedrockOverride ?? {})) {
+      bedrock[scope] = profileId ?? undefined;
+    }
+    merged.set(id, { ...base, ...rest, bedrock } as CatalogEntryInput);
+  }
+  return new ModelCatalog(
+    [...merged.entries()].map(([id, entry]) => toModel(id, entry)),
+    pricingVersionFor(overrides),
+  );
+}
+
+/** The built-in catalog, without config overrides. */
+export const BUILT_IN_MODEL_CATALOG: ModelCatalog = buildModelCatalog();
+
+let processCatalog: ModelCatalog = BUILT_IN_MODEL_CATALOG;
+
+/** Makes `catalog` the one the lookups below read (called once when a host loads its policy document). */
+export function useModelCatalog(catalog: ModelCatalog): void {
+  processCatalog = catalog;
+}
+
+/** The catalog this process serves: the built-in one until a policy document with overrides is loaded. */
+export function activeModelCatalog(): ModelCatalog {
+  return processCatalog;
+}
+
+/** Built-in catalog by id (without config overrides; use {@link activeModelCatalog} for the served one). */
+export const MODEL_CATALOG: ReadonlyMap<string, CatalogModel> = new Map(
+  BUILT_IN_MODEL_CATALOG.models.map((model) => [model.id, model]),
+);
+
+/** Built-in catalog ids, newest first within a family. */
+export const CATALOG_MODEL_IDS: readonly string[] = BUILT_IN_MODEL_CATALOG.ids;
+
+/** The served catalog's entry for an id, or undefined. */
+export function catalogModel(id: string, catalog: ModelCatalog = processCatalog): CatalogModel | undefined {
+  return catalog.model(id);
 }
 
 /** Scopes are tried most-local first: in-region, then the APAC profile, then global. */
@@ -155,12 +249,10 @@ export function allowedRoutes(model: CatalogModel, provider: Provider, residency
   return routes;
 }
 
-/** The catalog id behind a provider model id (Anthropic id or Bedrock profile id), for pricing. */
-export function catalogIdForProviderModel(providerModelId: string): string | undefined {
-  if (MODEL_CATALOG.has(providerModelId)) return providerModelId;
-  for (const entry of entries) {
-    if (entry.anthropicModelId === providerModelId) return entry.id;
-    if (Object.values(entry.bedrock).includes(providerModelId)) return entry.id;
-  }
-  return undefined;
+/** The catalog id behind a provider model id (Anthropic id or Bedrock profile id), for pricing and metrics. */
+export function catalogIdForProviderModel(
+  providerModelId: string,
+  catalog: ModelCatalog = processCatalog,
+): string | undefined {
+  return catalog.catalogIdFor(providerModelId);
 }

@@ -4,9 +4,17 @@
  */
 import { z } from 'zod';
 import { tenantCatalogIssues } from './catalog-check';
+import { buildModelCatalog, catalogOverrideIssues, type ModelCatalog, useModelCatalog } from './model-catalog';
+import { type CatalogOverrides, catalogOverridesSchema } from './model-catalog-schema';
 import { type TenantConfig, type TenantConfigInput, tenantListSchema } from './tenant-config';
 
-const documentSchema = z.object({ tenants: tenantListSchema }).strict();
+const documentSchema = z
+  .object({
+    tenants: tenantListSchema,
+    /** `gateway.modelCatalog` from cdk.json: entries added to or overriding the built-in catalog. */
+    modelCatalog: catalogOverridesSchema.default({}),
+  })
+  .strict();
 
 /** Thrown at startup when the policy document is invalid; the message names paths, not secrets. */
 export class InvalidPolicyDocumentError extends Error {
@@ -19,7 +27,11 @@ export class InvalidPolicyDocumentError extends Error {
 /** Validated tenants by id. */
 export class PolicyDocument {
   private readonly byId: ReadonlyMap<string, TenantConfig>;
-  constructor(readonly tenants: readonly TenantConfig[]) {
+  constructor(
+    readonly tenants: readonly TenantConfig[],
+    /** The catalog the tenants were checked against: built-in entries merged with the document's. */
+    readonly catalog: ModelCatalog = buildModelCatalog(),
+  ) {
     this.byId = new Map(tenants.map((tenant) => [tenant.id, tenant]));
   }
   /** The tenant's policy, or undefined when the tenant is unknown. */
@@ -29,10 +41,14 @@ export class PolicyDocument {
 }
 
 /**
- * Parses a policy document from JSON text or an already-parsed value.
+ * Parses a policy document from JSON text or an already-parsed value, and makes its merged model catalog the
+ * one this process serves ({@link useModelCatalog}): pricing, routing and `/v1/models` then read the same table
+ * the tenants were validated against.
  * @throws InvalidPolicyDocumentError listing every problem with its path.
  */
-export function loadPolicyDocument(json: string | { tenants: readonly TenantConfigInput[] }): PolicyDocument {
+export function loadPolicyDocument(
+  json: string | { tenants: readonly TenantConfigInput[]; modelCatalog?: CatalogOverrides },
+): PolicyDocument {
   let raw: unknown = json;
   if (typeof json === 'string') {
     try {
@@ -47,9 +63,15 @@ export function loadPolicyDocument(json: string | { tenants: readonly TenantConf
       result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(document)'}: ${issue.message}`),
     );
   }
+  const catalogProblems = catalogOverrideIssues(result.data.modelCatalog).map(
+    (issue) => `modelCatalog.${issue.path.join('.')}: ${issue.message}`,
+  );
+  if (catalogProblems.length > 0) throw new InvalidPolicyDocumentError(catalogProblems);
+  const catalog = buildModelCatalog(result.data.modelCatalog);
   const problems = result.data.tenants.flatMap((tenant, index) =>
-    tenantCatalogIssues(tenant).map((issue) => `tenants.${index}.${issue.path.join('.')}: ${issue.message}`),
+    tenantCatalogIssues(tenant, catalog).map((issue) => `tenants.${index}.${issue.path.join('.')}: ${issue.message}`),
   );
   if (problems.length > 0) throw new InvalidPolicyDocumentError(problems);
-  return new PolicyDocument(result.data.tenants);
+  useModelCatalog(catalog);
+  return new PolicyDocument(result.data.tenants, catalog);
 }

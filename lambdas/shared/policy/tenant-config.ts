@@ -3,6 +3,7 @@
  * in the Lambdas, so it lives here, in pure code that both sides import. Nothing here may import an SDK.
  */
 import { z } from 'zod';
+import { NOT_ELIGIBLE_FEATURE_IDS, ZDR_FEATURE_IDS } from './zdr-feature-table';
 
 /** Tenant ids become S3 partition values, Glue enum values and API Gateway names: keep them boring. */
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -25,19 +26,19 @@ export const BEDROCK_ROUTING_SCOPES = ['global', 'apac', 'in-region'] as const;
 export type BedrockRoutingScope = (typeof BEDROCK_ROUTING_SCOPES)[number];
 
 /**
- * Features that are not zero-data-retention eligible (seeds: Files API, MCP connector, skills/containers, code
- * execution, batch, web fetch with dynamic filtering). A tenant uses one only with an explicit, reviewed opt-in.
+ * Features the dated ZDR feature table (`zdr-features.json`) rates not zero-data-retention eligible (Files API, MCP
+ * connector, skills/containers, code execution, batch, web search/fetch with dynamic filtering). A tenant uses one
+ * only with an explicit, reviewed opt-in.
  */
-export const NON_ZDR_FEATURES = [
-  'files_api',
-  'mcp_servers',
-  'container',
-  'code_execution',
-  'batch',
-  'web_fetch_dynamic_filtering',
-  'memory',
-] as const;
-export type NonZdrFeature = (typeof NON_ZDR_FEATURES)[number];
+export const NON_ZDR_FEATURES: readonly string[] = NOT_ELIGIBLE_FEATURE_IDS;
+
+/**
+ * What the policy does with a beta, body field, tool type, block type or edit type the feature table does not know:
+ * `record` forwards it and records it (`unknown_<kind>:<name>` in `features`, `zdr_eligible` false); `deny` refuses
+ * the call (403, `denied` record naming the feature). Either way the UnknownFeatures metric counts the call.
+ */
+export const UNKNOWN_FEATURE_MODES = ['record', 'deny'] as const;
+export type UnknownFeatureMode = (typeof UNKNOWN_FEATURE_MODES)[number];
 
 const customPiiTypeSchema = z
   .object({
@@ -121,10 +122,25 @@ export const tenantConfigSchema = z
         path: ['default'],
       })
       .prefault({}),
-    /** Non-ZDR features this tenant may use, each with the governance review that approved it. */
+    /**
+     * Non-ZDR features this tenant may use, each with the governance review that approved it. Any feature id of the
+     * ZDR feature table is accepted (an opt-in for an eligible feature, such as `memory` before the table rated it
+     * eligible, is kept and simply never needed).
+     */
     zdrOptIns: z
-      .array(z.object({ feature: z.enum(NON_ZDR_FEATURES), reviewReference: z.string().min(3).max(128) }).strict())
+      .array(
+        z
+          .object({
+            feature: z
+              .string()
+              .refine((id) => ZDR_FEATURE_IDS.includes(id), 'not a feature id of the ZDR feature table'),
+            reviewReference: z.string().min(3).max(128),
+          })
+          .strict(),
+      )
       .default([]),
+    /** Betas, fields and tool types the ZDR feature table does not know. @default 'record' (see README) */
+    unknownFeatures: z.enum(UNKNOWN_FEATURE_MODES).default('record'),
     /** Aliases tried in order when the requested model's upstream is unavailable; same residency rules apply. */
     fallback: z.array(z.string()).default([]),
     /** Calls outside these hours raise an alarm (they are not refused). */

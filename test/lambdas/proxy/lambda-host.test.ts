@@ -76,10 +76,19 @@ describe('toGatewayRequest', () => {
     expect(request).toEqual<GatewayRequest>({
       method: 'POST',
       path: '/v1/messages',
+      query: '',
       headers: { 'content-type': 'application/json', 'x-api-key': 'secret-key' },
       body: '{"model":"sonnet"}',
       identity: { tenantId: 'acme-support', principal: 'acme-support/key-1' },
     });
+  });
+
+  it('keeps the query string (Claude Code sends ?beta=true)', () => {
+    const request = toGatewayRequest(
+      event({ queryStringParameters: { beta: 'true' }, multiValueQueryStringParameters: { beta: ['true'] } }),
+    );
+    expect(request.query).toBe('beta=true');
+    expect(toGatewayRequest(event({ queryStringParameters: { a: 'x y' } })).query).toBe('a=x+y');
   });
 
   it('decodes a base64 body', () => {

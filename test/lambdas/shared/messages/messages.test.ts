@@ -35,6 +35,29 @@ describe('parseMessagesRequest', () => {
     expect(request.future_field).toEqual({ x: 1 });
   });
 
+  it('accepts role system inside messages and unknown fields of messages and sources (SDK 1.17 types)', () => {
+    const request = parseMessagesRequest(
+      body({
+        messages: [
+          { role: 'user', content: 'hello' },
+          { role: 'system', content: [{ type: 'text', text: '# Environment', cache_control: { type: 'ephemeral' } }] },
+          { role: 'system', content: 'as a string', future_message_field: 1 },
+          {
+            role: 'user',
+            content: [{ type: 'image', source: { type: 'future_source', ref: 'r' } }, { type: 'compaction' }],
+          },
+        ],
+        thinking: { type: 'adaptive', display: 'omitted' },
+        context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+        output_config: { effort: 'medium' },
+        service_tier: 'priority_future',
+        speed: 'fast',
+      }),
+    );
+    expect(request.messages.map((message) => message.role)).toEqual(['user', 'system', 'system', 'user']);
+    expect(request.messages[2]).toMatchObject({ future_message_field: 1 });
+  });
+
   it.each([
     ['not json', '{', InvalidRequestError, /not valid JSON/],
     ['array', '[]', InvalidRequestError, /JSON object/],
@@ -45,7 +68,7 @@ describe('parseMessagesRequest', () => {
       InvalidRequestError,
       /^max_tokens/,
     ],
-    ['bad role', body({ messages: [{ role: 'system', content: 'x' }] }), InvalidRequestError, /messages\.0\.role/],
+    ['bad role', body({ messages: [{ role: 'robot', content: 'x' }] }), InvalidRequestError, /messages\.0\.role/],
     ['empty messages', body({ messages: [] }), InvalidRequestError, /messages/],
     [
       'bad text block',
@@ -96,7 +119,30 @@ describe('detectFeatures', () => {
       ['web_fetch_dynamic_filtering'],
       false,
     ],
-    ['memory tool', { ...base, tools: [{ name: 'm', type: 'memory_20250818' }] }, undefined, ['memory'], false],
+    [
+      'memory tool (eligible since the table)',
+      { ...base, tools: [{ name: 'm', type: 'memory_20250818' }] },
+      '',
+      [],
+      true,
+    ],
+    ['context management beta', base, 'context-management-2025-06-27', [], true],
+    [
+      'case and whitespace variants',
+      base,
+      ' Context-Management-2025-06-27 , FILES-API-2025-04-14',
+      ['files_api'],
+      false,
+    ],
+    ['a later version of a non-eligible family', base, 'mcp-client-2027-01-01', ['mcp_servers'], false],
+    [
+      'web search with dynamic filtering',
+      { ...base, tools: [{ name: 'w', type: 'web_search_20260209' }] },
+      undefined,
+      ['web_search_dynamic_filtering'],
+      false,
+    ],
+    ['a field named in another case', { ...base, MCP_Servers: [{ type: 'url' }] }, undefined, ['mcp_servers'], false],
     [
       'file source in tool result',
       {
@@ -117,17 +163,82 @@ describe('detectFeatures', () => {
       false,
     ],
     ['files beta', base, 'files-api-2025-04-14', ['files_api'], false],
-    ['skills beta', base, 'skills-2025-10-02, code-execution-2025-08-25', ['container', 'code_execution'], false],
+    ['skills beta', base, 'skills-2025-10-02, code-execution-2025-08-25', ['code_execution', 'container'], false],
   ] as const)('%s', (_name, request, beta, nonZdr, eligible) => {
     const report = detectFeatures(request, beta);
     expect(report.nonZdr).toEqual(nonZdr);
     expect(report.zdrEligible).toBe(eligible);
   });
 
-  it('records unknown top-level params and marks them not ZDR-eligible', () => {
-    const report = detectFeatures({ ...base, shiny_new: true });
-    expect(report.features).toContain('param:shiny_new');
+  it('records unknown fields, betas, tools, blocks and edits and marks them not ZDR-eligible', () => {
+    const report = detectFeatures(
+      {
+        messages: [{ content: [{ type: 'hologram' }] }],
+        shiny_new: true,
+        tools: [{ name: 't', type: 'teleport_20270101' }],
+        context_management: { edits: [{ type: 'clear_everything_20270101' }] },
+      },
+      'brand-new-2027-01-01',
+    );
+    expect(report.unknown).toEqual([
+      'unknown_beta:brand-new-2027-01-01',
+      'unknown_block:hologram',
+      'unknown_context_edit:clear_everything_20270101',
+      'unknown_field:shiny_new',
+      'unknown_tool:teleport_20270101',
+    ]);
+    expect(report.features).toEqual(expect.arrayContaining(report.unknown));
     expect(report.zdrEligible).toBe(false);
+    expect(report.betas).toEqual(['brand-new-2027-01-01']);
+  });
+
+  it('bounds unknown key names to a safe alphabet and length (they may carry PII)', () => {
+    const report = detectFeatures(
+      { ...base, 'alice.sharma@example.com': 1, '9876543210_phone': 2, ['x'.repeat(200)]: 3 },
+      'alice@example.com',
+    );
+    expect(report.unknown).toEqual(['unknown_beta:[unsafe-name]', 'unknown_field:[unsafe-name]']);
+    expect(report.betas).toEqual(['[unsafe-name]']);
+    expect(JSON.stringify(report)).not.toMatch(/alice|9876543210/);
+  });
+
+  it('judges what Claude Code 2.1.332 sends by the table', () => {
+    const report = detectFeatures(
+      {
+        model: 'claude-opus-5-5',
+        messages: [
+          { content: [{ type: 'text', text: 'hello' }] },
+          { content: [{ type: 'text', text: '# Environment', cache_control: { type: 'ephemeral' } }] },
+        ],
+        system: [{ type: 'text', text: 'sys', cache_control: { type: 'ephemeral' } }],
+        tools: [
+          { name: 'Bash', input_schema: {} },
+          { name: 'DeferredToolPlaceholder', input_schema: {}, defer_loading: true },
+        ],
+        metadata: { user_id: '{}' },
+        max_tokens: 128000,
+        thinking: { type: 'adaptive', display: 'omitted' },
+        context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+        output_config: { effort: 'medium' },
+        stream: true,
+      },
+      'claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27,per-turn-control-2026-07-01,mid-conversation-tool-changes-2026-07-01,thinking-token-count-2026-05-13,advanced-tool-use-2025-11-20,effort-2025-11-24',
+      '/v1/messages',
+    );
+    expect(report.nonZdr).toEqual([]);
+    expect(report.features).toEqual([
+      'adaptive_thinking',
+      'claude_code',
+      'context_editing',
+      'effort',
+      'stream',
+      'thinking',
+      'tool_search',
+      'tools',
+      'unknown_beta:mid-conversation-tool-changes-2026-07-01',
+      'unknown_beta:per-turn-control-2026-07-01',
+    ]);
+    expect(report.betas).toHaveLength(8);
   });
 
   it('reports images, tools and thinking', () => {

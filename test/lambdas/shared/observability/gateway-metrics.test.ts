@@ -138,9 +138,33 @@ describe('callMetricDocuments', () => {
   });
 
   test('a model outside the catalog counts once and uses a bounded Model value', () => {
-    const [call] = callMetricDocuments(record({ model_id: 'claude-opus-9-unlisted', pii_counts: {} }), context);
+    const [call] = callMetricDocuments(
+      record({ model_id: 'claude-opus-9-unlisted', catalog_model_id: null, pii_counts: {} }),
+      context,
+    );
     expect(values(call).ModelOutsideCatalog).toBe(1);
     expect(call?.dimensions.Model).toBe('outside-catalog');
+  });
+
+  test.each([
+    ['a Bedrock record names its catalog id', { catalog_model_id: 'claude-sonnet-4-6' }],
+    ['a Bedrock record written before catalog_model_id existed', { catalog_model_id: undefined }],
+  ])('%s: counted under the catalog model, not outside it', (_name, catalogField) => {
+    // Prepare: on Bedrock model_id is the inference-profile id the proxy invoked.
+    const bedrockCall = record({
+      provider: 'bedrock',
+      model_id: 'global.anthropic.claude-sonnet-4-6',
+      inference_geo_actual: 'global',
+      pii_counts: {},
+      ...catalogField,
+    });
+
+    // Act
+    const [call] = callMetricDocuments(bedrockCall, context);
+
+    // Assess
+    expect(values(call).ModelOutsideCatalog).toBe(0);
+    expect(call?.dimensions.Model).toBe('claude-sonnet-4-6');
   });
 
   test('PII: one document per type, sorted, zero counts dropped, invalid type names bounded', () => {

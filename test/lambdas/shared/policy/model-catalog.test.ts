@@ -18,13 +18,23 @@ describe('model catalog', () => {
     ['claude-sonnet-4-6', 'global', 'global.anthropic.claude-sonnet-4-6'],
     ['claude-haiku-4-5-20251001', 'global', 'global.anthropic.claude-haiku-4-5-20251001-v1:0'],
     ['claude-sonnet-4-20250514', 'apac', 'apac.anthropic.claude-sonnet-4-20250514-v1:0'],
+    ['claude-opus-5-5', 'global', 'global.anthropic.claude-opus-5-5'],
+    ['claude-sonnet-5-5', 'global', 'global.anthropic.claude-sonnet-5-5'],
+    ['claude-haiku-5-5', 'global', 'global.anthropic.claude-haiku-5-5'],
   ] as const)('%s has the %s Bedrock profile %s', (id, scope, profile) => {
     expect(model(id).bedrock[scope]).toBe(profile);
   });
 
-  it('only 4.6+ models support the us inference geo', () => {
+  it('only 4.6 and later models support the us inference geo', () => {
     const us = [...MODEL_CATALOG.values()].filter((m) => m.supportsUsInferenceGeo).map((m) => m.id);
-    expect(us.sort()).toEqual(['claude-opus-4-6', 'claude-sonnet-4-6']);
+    expect(us.sort()).toEqual([
+      'claude-fable-5-2',
+      'claude-haiku-5-5',
+      'claude-opus-4-6',
+      'claude-opus-5-5',
+      'claude-sonnet-4-6',
+      'claude-sonnet-5-5',
+    ]);
   });
 
   it.each([

@@ -21,6 +21,28 @@ describe('costUsd', () => {
       'global',
       5,
     ],
+    ['sonnet 5.5 states its cache-read price', 'claude-sonnet-5-5', { cache_read_input_tokens: 1_000_000 }, null, 0.1],
+    [
+      'opus 5.5 through its global profile',
+      'global.anthropic.claude-opus-5-5',
+      { input_tokens: 1_000_000, output_tokens: 1_000_000 },
+      'global',
+      24,
+    ],
+    [
+      'haiku 5.5 up to 100K prompt tokens',
+      'claude-haiku-5-5',
+      { input_tokens: 60_000, cache_read_input_tokens: 40_000, output_tokens: 1_000 },
+      null,
+      0.0069,
+    ],
+    [
+      'haiku 5.5 above 100K prompt tokens: the whole call at the higher band',
+      'claude-haiku-5-5',
+      { input_tokens: 60_000, cache_read_input_tokens: 40_001, output_tokens: 1_000 },
+      null,
+      0.03450005,
+    ],
   ] as const)('%s', (_name, model, usage, geo, expected) => {
     expect(costUsd(model, usage, geo)).toBeCloseTo(expected, 9);
   });
