@@ -19,6 +19,7 @@ import { AuditDeadLetterQueues } from '../constructs/audit-dead-letter-queues';
 import { AuditKeys } from '../constructs/audit-keys';
 import { AuditTrail } from '../constructs/audit-trail';
 import { BedrockInvocationLogging } from '../constructs/bedrock-invocation-logging';
+import { BedrockLogBucket } from '../constructs/bedrock-log-bucket';
 import { proxyRoleNameFor } from '../constructs/proxy-function';
 import { addFunctionRuntimesOutput } from './doctor-outputs';
 
@@ -26,7 +27,7 @@ export interface AuditDataStackProps extends StackProps {
   readonly config: GatewayConfig;
 }
 
-/** Key prefix of Bedrock model invocation logs in the audit bucket. */
+/** Key prefix of Bedrock model invocation logs in their own bucket (BedrockLogBucket). */
 export const BEDROCK_INVOCATION_LOG_PREFIX = 'bedrock-invocations';
 /** Key prefix of CloudTrail log files in the audit bucket. */
 export const CLOUDTRAIL_PREFIX = 'cloudtrail';
@@ -47,6 +48,8 @@ export class AuditDataStack extends Stack {
   readonly audit: AuditBucket;
   readonly athena: AthenaWorkgroup;
   readonly bedrockInvocationLogging?: BedrockInvocationLogging;
+  /** Where Bedrock delivers its invocation logs (when logging is enabled), locked object by object. */
+  readonly bedrockLogBucket?: BedrockLogBucket;
   /** Glue tables and the named compliance queries. */
   readonly catalog: AuditCatalog;
   /** Post-call records the audit sink rejected, waiting for the replay (retained with the other audit data). */
@@ -74,18 +77,32 @@ export class AuditDataStack extends Stack {
       accessLogExpirationDays: config.audit.accessLogExpirationDays,
       breakGlassPrincipalArns: config.audit.breakGlassPrincipalArns,
       retentionAdministratorArns: config.audit.retentionChangeBy === 'deploy-role' ? [this.deployRoleArn(config)] : [],
-      ...(bedrockLogging.enabled ? { bedrockInvocationLogPrefix: BEDROCK_INVOCATION_LOG_PREFIX } : {}),
     });
+    if (bedrockLogging.enabled) {
+      this.bedrockLogBucket = new BedrockLogBucket(this, 'BedrockLogBucket', {
+        encryptionKey: this.keys.auditKey,
+        accessLogBucket: this.audit.accessLogBucket,
+        keyPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
+        retentionDays: config.audit.retentionDays,
+        retentionMode: config.audit.objectLockMode,
+        breakGlassPrincipalArns: config.audit.breakGlassPrincipalArns,
+        logKey: this.keys.auditKey,
+        logRetention,
+        logLevel: config.operations.logLevel,
+      });
+    }
     const auditTrail = new AuditTrail(this, 'Trail', {
       trailName,
       bucket: this.audit.bucket,
       s3KeyPrefix: CLOUDTRAIL_PREFIX,
       encryptionKey: this.keys.auditKey,
       logRetention,
+      // Reads of the raw-text Bedrock logs are recorded like reads of the audit records.
+      dataEventBuckets: [this.audit.bucket, ...(this.bedrockLogBucket ? [this.bedrockLogBucket.bucket] : [])],
     });
-    if (bedrockLogging.enabled) {
+    if (this.bedrockLogBucket) {
       this.bedrockInvocationLogging = new BedrockInvocationLogging(this, 'BedrockInvocationLogging', {
-        bucket: this.audit.bucket,
+        bucket: this.bedrockLogBucket.bucket,
         encryptionKey: this.keys.auditKey,
         keyPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
         textDataDelivery: bedrockLogging.textDelivery,
@@ -112,6 +129,7 @@ export class AuditDataStack extends Stack {
       tenantIds: config.tenants.map((tenant) => tenant.id),
       cloudTrailPrefix: CLOUDTRAIL_PREFIX,
       bedrockInvocationLogPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
+      bedrockInvocationBucket: this.bedrockLogBucket?.bucket,
       gatewayRoleArn: this.formatArn({
         service: 'iam',
         region: '',

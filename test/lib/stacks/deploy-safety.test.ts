@@ -214,7 +214,8 @@ describe('deployable on the first try, safe to update and delete', () => {
   test('the audit dead-letter queues live in the stateful stack, retained: a Gateway destroy loses no record', () => {
     defaults.gatewayTemplate.resourceCountIs('AWS::SQS::Queue', 0);
     const queues = Object.values(defaults.auditTemplate.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(2);
+    // The post-call DLQ, its redrive queue, and the Bedrock retention events' DLQ.
+    expect(queues).toHaveLength(3);
     for (const queue of queues) {
       expect(queue).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       expect(queue.Properties.QueueName).toBeUndefined();
