@@ -30,6 +30,7 @@ new GatewayStack(app, `${config.stackNamePrefix}-Gateway`, {
   auditBucket: auditData.auditBucket,
   tokenSecret: auditData.tokenSecret,
   auditDeadLetterQueue: auditData.auditDeadLetterQueue,
+  tenantSecrets: auditData.tenantSecrets,
   athenaResultsBucket: auditData.athenaResultsBucket,
   athenaWorkgroupName: auditData.athenaWorkgroupName,
   glueDatabaseName: auditData.glueDatabaseName,

@@ -19,19 +19,15 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import {
-  type AuthDirectoryConfig,
-  GATEWAY_INVOKE_SCOPE,
-  tenantKeySecretName,
-  usageIdentifierSecretName,
-} from '../../lambdas/shared/auth/auth-directory';
+import { type AuthDirectoryConfig, GATEWAY_INVOKE_SCOPE } from '../../lambdas/shared/auth/auth-directory';
 import { ENV } from '../../lambdas/shared/env';
 import type { TenantConfig } from '../../lambdas/shared/policy/tenant-config';
 import { grantAuditRecordPut } from './audit-bucket';
 import { GatewayFunction } from './gateway-function';
+import type { TenantSecrets } from './tenant-secrets';
 
 /** The parts of a tenant's config this construct reads. */
 export type TenantIdentityTenant = Pick<TenantConfig, 'id' | 'auth' | 'limits'>;
@@ -53,10 +49,10 @@ export interface TenantIdentityProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Prefix of the tenant secrets' names (`<prefix><tenant>/api-key`, `<prefix><tenant>/usage-identifier`).
-   * @default `<stack name>/tenants/`
+   * The tenants' key and usage-identifier secrets (TenantSecrets, in the stateful stack); the authorizer finds
+   * them by their names' prefix.
    */
-  readonly secretNamePrefix?: string;
+  readonly tenantSecrets: Pick<TenantSecrets, 'secretNamePrefix' | 'tenants'>;
   /**
    * Cognito domain prefix of the token endpoint (globally unique per region; may not contain "aws", "amazon"
    * or "cognito").
@@ -125,7 +121,7 @@ export class TenantIdentity extends Construct {
     super(scope, id);
     validateTenants(props.tenants);
     const stack = Stack.of(this);
-    const secretNamePrefix = props.secretNamePrefix ?? `${stack.stackName}/tenants/`;
+    const secretNamePrefix = props.tenantSecrets.secretNamePrefix;
     if (!SCOPE_PARTS?.[1] || !SCOPE_PARTS[2]) throw new Error(`unexpected scope ${GATEWAY_INVOKE_SCOPE}`);
 
     const noUsersReason =
@@ -174,7 +170,7 @@ export class TenantIdentity extends Construct {
 
     const tenants = new Map<string, TenantIdentityResources>();
     for (const tenant of props.tenants) {
-      tenants.set(tenant.id, this.addTenant(tenant, secretNamePrefix, props, invokeScope));
+      tenants.set(tenant.id, this.addTenant(tenant, props, invokeScope));
     }
     this.tenants = tenants;
 
@@ -282,26 +278,16 @@ export class TenantIdentity extends Construct {
 
   private addTenant(
     tenant: TenantIdentityTenant,
-    secretNamePrefix: string,
     props: TenantIdentityProps,
     invokeScope: cognito.OAuthScope,
   ): TenantIdentityResources {
     const stackName = Stack.of(this).stackName;
-    const keySecret = tenant.auth.apiKey
-      ? new secretsmanager.Secret(this, `TenantKey-${tenant.id}`, {
-          secretName: tenantKeySecretName(secretNamePrefix, tenant.id),
-          description: `Claude gateway key of tenant ${tenant.id}: JSON currentId/current (+ previousId/previous while rotating)`,
-          encryptionKey: props.encryptionKey,
-          generateSecretString: {
-            secretStringTemplate: JSON.stringify({ currentId: 'k1' }),
-            generateStringKey: 'current',
-            passwordLength: 48,
-            excludePunctuation: true,
-            includeSpace: false,
-          },
-        })
-      : undefined;
-    if (keySecret) acknowledgeManualRotation(keySecret, 'tenant key');
+    const secrets = props.tenantSecrets.tenants.get(tenant.id);
+    if (!secrets) throw new Error(`TenantIdentity: tenantSecrets has no secrets for tenant "${tenant.id}"`);
+    const { keySecret, usageIdentifierSecret } = secrets;
+    if (tenant.auth.apiKey && !keySecret) {
+      throw new Error(`TenantIdentity: tenant "${tenant.id}" uses keys but tenantSecrets has no key secret for it`);
+    }
 
     const client = tenant.auth.oauth2ClientCredentials
       ? this.userPool.addClient(`Client-${tenant.id}`, {
@@ -316,14 +302,6 @@ export class TenantIdentity extends Construct {
         })
       : undefined;
     if (client) client.node.addDependency(this.resourceServer);
-
-    const usageIdentifierSecret = new secretsmanager.Secret(this, `UsageIdentifier-${tenant.id}`, {
-      secretName: usageIdentifierSecretName(secretNamePrefix, tenant.id),
-      description: `API Gateway usage-plan key of tenant ${tenant.id} (returned by the authorizer; not a credential)`,
-      encryptionKey: props.encryptionKey,
-      generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
-    });
-    acknowledgeManualRotation(usageIdentifierSecret, 'usage identifier');
 
     const apiKey = new apigateway.ApiKey(this, `ApiKey-${tenant.id}`, {
       apiKeyName: `${stackName}-${tenant.id}`,
@@ -341,18 +319,6 @@ export class TenantIdentity extends Construct {
     usagePlan.addApiKey(apiKey);
     return { keySecret, client, usageIdentifierSecret, apiKey, usagePlan };
   }
-}
-
-/** Manual two-key rotation is the documented procedure; Secrets Manager rotation would break handed-over keys. */
-function acknowledgeManualRotation(secret: secretsmanager.Secret, what: string): void {
-  const reason =
-    `The ${what} is handed to the tenant out of band; automatic rotation would invalidate it without notice. ` +
-    'Rotation is manual and overlap-safe (current/previous keys), as documented in README.';
-  NagSuppressions.addResourceSuppressions(secret, [
-    { id: 'AwsSolutions-SMG4', reason },
-    { id: 'HIPAA.Security-SecretsManagerRotationEnabled', reason },
-    { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason },
-  ]);
 }
 
 function validateTenants(tenants: readonly TenantIdentityTenant[]): void {

@@ -21,6 +21,7 @@ import { AuditTrail } from '../constructs/audit-trail';
 import { BedrockInvocationLogging } from '../constructs/bedrock-invocation-logging';
 import { BedrockLogBucket } from '../constructs/bedrock-log-bucket';
 import { proxyRoleNameFor } from '../constructs/proxy-function';
+import { TenantSecrets } from '../constructs/tenant-secrets';
 import { addFunctionRuntimesOutput } from './doctor-outputs';
 
 export interface AuditDataStackProps extends StackProps {
@@ -48,6 +49,8 @@ export class AuditDataStack extends Stack {
   readonly audit: AuditBucket;
   readonly athena: AthenaWorkgroup;
   readonly bedrockInvocationLogging?: BedrockInvocationLogging;
+  /** Tenant keys and usage identifiers: credentials that must outlive the Gateway stack. */
+  readonly tenantSecrets: TenantSecrets;
   /** Where Bedrock delivers its invocation logs (when logging is enabled), locked object by object. */
   readonly bedrockLogBucket?: BedrockLogBucket;
   /** Glue tables and the named compliance queries. */
@@ -139,6 +142,11 @@ export class AuditDataStack extends Stack {
       dependsOn: [this.athena.database, this.athena.workgroup],
     });
 
+    this.tenantSecrets = new TenantSecrets(this, 'TenantSecrets', {
+      tenants: config.tenants,
+      encryptionKey: this.keys.auditKey,
+      secretNamePrefix: tenantSecretNamePrefixFor(prefix),
+    });
     this.deadLetterQueues = new AuditDeadLetterQueues(this, 'AuditDeadLetterQueues', {
       encryptionKey: this.keys.auditKey,
     });
@@ -193,3 +201,8 @@ export class AuditDataStack extends Stack {
 
 /** `cdk bootstrap`'s default qualifier, part of its role names. */
 const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
+
+/** `<stackNamePrefix>/tenants/`: tenant secrets are `ClaudeGateway/tenants/<tenant>/api-key` and `.../usage-identifier`. */
+export function tenantSecretNamePrefixFor(stackNamePrefix: string): string {
+  return `${stackNamePrefix}/tenants/`;
+}

@@ -20,6 +20,7 @@ import { GatewayNetwork } from '../constructs/gateway-network';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { ProxyFunction, proxyRoleNameFor } from '../constructs/proxy-function';
 import { TenantIdentity } from '../constructs/tenant-identity';
+import type { TenantSecrets } from '../constructs/tenant-secrets';
 import { addFunctionRuntimesOutput } from './doctor-outputs';
 
 export interface GatewayStackProps extends StackProps {
@@ -31,6 +32,8 @@ export interface GatewayStackProps extends StackProps {
   readonly auditBucket: s3.IBucket;
   /** HMAC key behind stable PII tokens. */
   readonly tokenSecret: secretsmanager.ISecret;
+  /** Tenant key and usage-identifier secrets (AuditDataStack.tenantSecrets). */
+  readonly tenantSecrets: Pick<TenantSecrets, 'secretNamePrefix' | 'tenants'>;
   /** Post-call records the audit sink rejected (AuditDataStack.auditDeadLetterQueue). */
   readonly auditDeadLetterQueue: sqs.IQueue;
   /** Where the daily checks write query results. */
@@ -87,6 +90,7 @@ export class GatewayStack extends Stack {
 
     this.identity = new TenantIdentity(this, 'TenantIdentity', {
       tenants: config.tenants,
+      tenantSecrets: props.tenantSecrets,
       encryptionKey: props.auditKey,
       // Known tenants refused at the edge (an expired OAuth2 token, say) get a `denied` record too.
       auditBucket: props.auditBucket,

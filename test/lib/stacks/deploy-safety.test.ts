@@ -32,6 +32,7 @@ function deploy(raw: Record<string, unknown>): Deployment {
     auditBucket: auditData.auditBucket,
     tokenSecret: auditData.tokenSecret,
     auditDeadLetterQueue: auditData.auditDeadLetterQueue,
+    tenantSecrets: auditData.tenantSecrets,
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,
@@ -223,6 +224,19 @@ describe('deployable on the first try, safe to update and delete', () => {
     // The proxy sends to it and the replay drains it across the stack boundary.
     defaults.gatewayTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('AuditDeadLetterQueues') },
+    });
+  });
+
+  test('tenant keys and usage identifiers live in the stateful stack: a Gateway destroy loses no credential', () => {
+    const gatewaySecrets = JSON.stringify(defaults.gatewayTemplate.findResources('AWS::SecretsManager::Secret'));
+    expect(gatewaySecrets).not.toContain('/tenants/');
+    defaults.auditTemplate.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({ Name: 'ClaudeGateway/tenants/sample-tenant/api-key' }),
+      DeletionPolicy: 'RetainExceptOnCreate',
+    });
+    defaults.auditTemplate.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({ Name: 'ClaudeGateway/tenants/sample-tenant/usage-identifier' }),
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
   });
 

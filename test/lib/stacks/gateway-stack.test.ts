@@ -18,6 +18,7 @@ function auditDataProps(app: App, env: Environment, config: GatewayConfig) {
     auditBucket: auditData.auditBucket,
     tokenSecret: auditData.tokenSecret,
     auditDeadLetterQueue: auditData.auditDeadLetterQueue,
+    tenantSecrets: auditData.tenantSecrets,
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,
