@@ -27,6 +27,7 @@ import {
   validateQueryParameters,
 } from '../shared/queries';
 import { formatRows, OUTPUT_FORMATS, type OutputFormat } from './format';
+import { describeSummary, summariseLocalAuditFolder } from './local-audit-folder';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, accessDenied: 3 } as const;
 
@@ -162,6 +163,26 @@ async function runQuery(args: readonly string[], deps: CliDeps): Promise<number>
 
   if (values.local !== undefined) {
     if (!existsSync(values.local)) throw new UsageError(`--local folder ${values.local} does not exist`);
+    const { folder, selected } = summariseLocalAuditFolder(values.local, {
+      from: params.from,
+      to: params.to,
+      ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
+    });
+    if (folder.records === 0) {
+      // An empty answer from a wrong folder must not read as a clean bill of health.
+      deps.stderr(
+        `error: ${values.local} holds no audit records (no audit/v1/dt=…/tenant=…/*.json under it). ` +
+          'Point --local at the audit folder of the local gateway (GATEWAY_AUDIT_DIR, default .gateway/audit).\n',
+      );
+      return EXIT.failed;
+    }
+    const scope = `${params.from} to ${params.to}${values.tenant !== undefined ? `, tenant ${values.tenant}` : ''}`;
+    deps.stderr(
+      `local ${values.local}: read ${describeSummary(selected)} for ${scope}; folder holds ${describeSummary(folder)}\n`,
+    );
+    if (selected.records === 0) {
+      deps.stderr('warning: no audit record falls in that range: an empty result says nothing about compliance.\n');
+    }
     const runner = await deps.localRunner(values.local);
     try {
       const rows = await runner.run(renderQuery(query, 'duckdb', params));
