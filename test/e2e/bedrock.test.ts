@@ -16,10 +16,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { type DevServer, startDevServer } from '../../lambdas/local/dev-server';
 import { BedrockModelClient } from '../../lambdas/shared/adapters/bedrock-model-client';
-import {
-  InMemoryGatewayMetrics,
-  metricsContextFromTenants,
-} from '../../lambdas/shared/observability/gateway-metrics';
+import { InMemoryGatewayMetrics, metricsContextFromTenants } from '../../lambdas/shared/observability/gateway-metrics';
 import { waitForRecord } from './audit-files';
 
 const bedrock = mockClient(BedrockRuntimeClient);

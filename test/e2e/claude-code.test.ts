@@ -111,6 +111,9 @@ describe(`Claude Code ${E2E_CLIENTS.claudeCode.version} through npm run dev`, ()
     const calls = await waitForCompletedCalls(gateway.auditDir, before, 1);
     const [pre] = expectRecordedCalls(calls, fake.calls);
     expect(pre?.model_requested).toBe(body.model);
+    // Every beta Claude Code sends by default is in the feature table (an unknown one alarms on every call), and
+    // the default ZDR tenant served the call, so it is on the record as ZDR-eligible.
+    expect((pre?.features ?? []).filter((feature) => feature.startsWith('unknown_'))).toEqual([]);
     expect(pre?.zdr_eligible).toBe(true);
   });
 
