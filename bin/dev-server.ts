@@ -1,6 +1,6 @@
 /**
  * `npm run dev`: the gateway on 127.0.0.1 with a filesystem audit store. Environment (lambdas/shared/env.ts):
- * PORT, GATEWAY_AUDIT_DIR, GATEWAY_UPSTREAM, GATEWAY_ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY, GATEWAY_LOCAL_KEY,
+ * PORT, GATEWAY_AUDIT_DIR, GATEWAY_DEAD_LETTER_DIR, GATEWAY_UPSTREAM, GATEWAY_ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY, GATEWAY_LOCAL_KEY,
  * GATEWAY_TOKEN_SECRET.
  */
 
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const server = await startDevServer({
     port,
     auditDir: optionalEnv(ENV.auditDir, '.gateway/audit'),
+    deadLetterDir: optionalEnv(ENV.deadLetterDir, '.gateway/dead-letter'),
     upstream,
     anthropicBaseUrl: optionalEnv(ENV.anthropicBaseUrl, 'https://api.anthropic.com'),
     anthropicApiKey: apiKey ?? '',
@@ -31,7 +32,9 @@ async function main(): Promise<void> {
     awsRegion: process.env.AWS_REGION ?? 'ap-south-1',
   });
   console.log(`claude-compliance-gateway (local) listening on ${server.url}`);
-  console.log(`  tenant ${LOCAL_TENANT_ID}; audit records in ${server.auditDir}; upstream ${upstream}`);
+  console.log(
+    `  tenant ${LOCAL_TENANT_ID}; audit records in ${server.auditDir}; dead letter ${server.deadLetterDir}; upstream ${upstream}`,
+  );
   console.log(`  ANTHROPIC_BASE_URL=${server.url} ANTHROPIC_API_KEY=<${ENV.localKey}>`);
   const stop = (): void => {
     void server.close().then(() => process.exit(0));

@@ -44,8 +44,32 @@ const auditSchema = z
     accessLogExpirationDays: z.number().int().min(30).max(3_650).default(400),
     /** Principals exempt from the bucket's deny on deletes and lock changes (GOVERNANCE-mode break glass). */
     breakGlassPrincipalArns: z.array(iamPrincipalArn).default([]),
+    /**
+     * Who may change the bucket's Object Lock configuration (default retention days and mode) after the first
+     * deploy. `deploy-role`: CloudFormation's deploy role (and break glass) may, so a change of `retentionDays` is an
+     * ordinary reviewed deploy; every other principal, the deploy role included, stays denied deletes, legal
+     * holds, retention and lifecycle changes. `break-glass`: only `breakGlassPrincipalArns` may (then at least one
+     * is required, or no later deploy could change `retentionDays`).
+     */
+    retentionChangeBy: z.enum(['deploy-role', 'break-glass']).default('deploy-role'),
+    /**
+     * The role CloudFormation deploys the stack with.
+     * @default the CDK bootstrap's execution role, `cdk-hnb659fds-cfn-exec-role-<account>-<region>`
+     */
+    deployRoleArn: iamPrincipalArn.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((audit, ctx) => {
+    if (audit.retentionChangeBy === 'break-glass' && audit.breakGlassPrincipalArns.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['breakGlassPrincipalArns'],
+        message:
+          'must name at least one principal when retentionChangeBy is "break-glass": otherwise nobody, CloudFormation ' +
+          'included, can change retentionDays or objectLockMode after the first deploy',
+      });
+    }
+  });
 
 const bedrockLoggingSchema = z
   .object({
@@ -182,8 +206,36 @@ const operationsSchema = z
   .object({
     /** Powertools log level of every function. */
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-    /** E-mail subscribed to the alarm topic (confirm the subscription after deploy). */
-    alarmEmail: z.email().optional(),
+    /**
+     * E-mail address(es) subscribed to the alarm topic (each recipient confirms the subscription after deploy).
+     * In `prod`, this or `alarmTopicArn` is required: alarms that notify nobody are not monitoring.
+     */
+    alarmEmail: z.union([z.email(), z.array(z.email()).min(1)]).optional(),
+    /**
+     * An existing SNS topic (a chat integration, an on-call tool) every alarm notifies instead of a new topic. If it
+     * is KMS-encrypted, its key must let `cloudwatch.amazonaws.com` use it.
+     */
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN')
+      .optional(),
+    /**
+     * Reserved concurrency per function (a cap, taken from the account pool). Each streamed reply holds one proxy
+     * execution for its whole length, so size `proxy` to peak concurrent streams.
+     * @default - unreserved: usage plans and the stage throttle bound the load
+     */
+    reservedConcurrency: z
+      .object({
+        proxy: z.number().int().min(1).optional(),
+        authorizer: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Provisioned concurrency of the proxy (warm executions on an alias; billed while provisioned).
+     * @default 0 - none
+     */
+    proxyProvisionedConcurrency: z.number().int().min(0).default(0),
     thresholds: z
       .object({
         /** Upstream 5xx/529 (and timeouts) as a percentage of requests over 5 minutes. */
@@ -306,6 +358,28 @@ export const gatewayConfigSchema = z
       }
     }
   });
+
+/**
+ * What a deployable synth needs beyond a valid config; `bin/gateway.ts` refuses to synthesize when this names
+ * anything. Kept out of the schema so that defaults parse anywhere (tests, tools) while `cdk synth` stays strict.
+ */
+export function deploymentIssues(config: GatewayConfig): string[] {
+  const issues: string[] = [];
+  const operations = config.operations;
+  if (config.environment === 'prod' && operations.alarmEmail === undefined && operations.alarmTopicArn === undefined) {
+    issues.push(
+      'gateway.operations.alarmEmail: a prod deployment needs someone to notify: set operations.alarmEmail (an ' +
+        'address or a list) or operations.alarmTopicArn (an existing topic or chat integration) (got (missing))',
+    );
+  }
+  const proxyReserved = operations.reservedConcurrency.proxy;
+  if (proxyReserved !== undefined && operations.proxyProvisionedConcurrency > proxyReserved) {
+    issues.push(
+      `gateway.operations.proxyProvisionedConcurrency: must not exceed operations.reservedConcurrency.proxy (${proxyReserved}) (got ${operations.proxyProvisionedConcurrency})`,
+    );
+  }
+  return issues;
+}
 
 /** The validated deployment config, defaults applied. */
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

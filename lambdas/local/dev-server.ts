@@ -20,6 +20,7 @@ import {
 } from '../proxy/handler';
 import { createAnthropicModelClient } from '../shared/adapters/anthropic-model-client';
 import { FsAuditDeadLetter, FsAuditSink } from '../shared/adapters/fs-audit-sink';
+import { LastResortDeadLetter } from '../shared/adapters/last-resort-dead-letter';
 import { LocalDataKeyProvider } from '../shared/adapters/local-data-key-provider';
 import { extractCredential, hashTenantKey, TenantKeyDirectory } from '../shared/auth/credentials';
 import type { GatewayMetrics } from '../shared/observability/gateway-metrics';
@@ -67,6 +68,8 @@ export interface DevServerOptions {
   readonly stateDir?: string;
   /** @default `<stateDir>/audit` */
   readonly auditDir?: string;
+  /** Dead letter of records the audit folder rejected, apart from it. @default `<stateDir>/dead-letter` */
+  readonly deadLetterDir?: string;
   /** @default anthropic */
   readonly upstream?: Provider;
   readonly anthropicBaseUrl?: string;
@@ -95,6 +98,7 @@ export interface DevServerOptions {
 export interface DevServer {
   readonly url: string;
   readonly auditDir: string;
+  readonly deadLetterDir: string;
   close(): Promise<void>;
 }
 
@@ -116,11 +120,8 @@ function readOrCreateSecret(path: string): Buffer {
 
 /** Bedrock locally: lazy-loaded (with its SDK) only when GATEWAY_UPSTREAM=bedrock; credentials from the AWS chain. */
 async function loadBedrockClient(region: string): Promise<ModelClient> {
-  const [{ BedrockModelClient }, { BedrockRuntimeClient }] = await Promise.all([
-    import('../shared/adapters/bedrock-model-client'),
-    import('@aws-sdk/client-bedrock-runtime'),
-  ]);
-  return new BedrockModelClient({ client: new BedrockRuntimeClient({ region }) });
+  const { BedrockModelClient, createBedrockRuntimeClient } = await import('../shared/adapters/bedrock-model-client');
+  return new BedrockModelClient({ client: createBedrockRuntimeClient({ region }) });
 }
 
 function headersOf(req: IncomingMessage): Record<string, string | undefined> {
@@ -200,6 +201,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const stateDir = options.stateDir ?? '.gateway';
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const auditDir = options.auditDir ?? join(stateDir, 'audit');
+  const deadLetterDir = options.deadLetterDir ?? join(stateDir, 'dead-letter');
   const provider = options.upstream ?? 'anthropic';
   const logger = new Logger({ serviceName: 'claude-gateway-local', logLevel: options.logLevel ?? 'INFO' });
 
@@ -245,7 +247,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     tenantPolicy: (id) => policy.tenant(id),
     modelClient,
     auditSink: options.auditSink ?? new FsAuditSink(auditDir),
-    deadLetter: options.deadLetter ?? new FsAuditDeadLetter(auditDir),
+    // A record neither the folder nor the dead letter takes goes to stderr, never nowhere.
+    deadLetter: new LastResortDeadLetter({ deadLetter: options.deadLetter ?? new FsAuditDeadLetter(deadLetterDir) }),
     tokenizerFor: (tenantId) => createTokenizer({ secret, tenantId }),
     dataKeyProvider: dataKeys,
     logger,
@@ -290,6 +293,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   return {
     url: `http://${address.address}:${address.port}`,
     auditDir,
+    deadLetterDir,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -83,7 +83,7 @@ export async function writePreCall(
   const { clock, metrics, logger } = services;
   const mode = decision.redactionMode;
   let envelope: ReidEnvelope | null = null;
-  let preRecord: AuditRecord;
+  let preRecord: AuditRecord | undefined;
   try {
     if (mode !== 'metadata-only' && prompt.replacements.length > 0) {
       envelope = await seal(prompt.replacements, services.dataKeys, {
@@ -112,9 +112,49 @@ export async function writePreCall(
       tenant: ctx.tenantId,
       failure: describeFailure(error),
     });
+    if (preRecord) await closeRefusedCall(services, preRecord, error);
     throw new ServiceUnavailableError('The audit store is unavailable; the request was not sent to the model.');
   }
   return preRecord;
+}
+
+/**
+ * A pre-call write that failed may still have landed (S3 stored it, then the connection reset or the deadline
+ * passed before the answer came): so the refusal gets its post-call record (`gateway_error`, 503, no upstream
+ * attempt) through the dead letter, and no pre-call record is left without one. Never throws.
+ */
+async function closeRefusedCall(services: HandlerServices, preRecord: AuditRecord, failure: unknown): Promise<void> {
+  try {
+    const closing = buildPostCallRecord(
+      preRecord,
+      {
+        status: 'gateway_error',
+        httpStatus: 503,
+        errorType: 'api_error',
+        latencyMs: 0,
+        ttftMs: null,
+        modelId: null,
+        fallbackFromModel: null,
+        upstreamAttempts: 0,
+        inferenceGeoActual: null,
+        upstreamRequestId: null,
+        usage: null,
+        costUsd: null,
+        pricingVersion: null,
+        completionSha256: null,
+        completionRedacted: null,
+        reidEnvelope: null,
+      },
+      services.clock.now(),
+    );
+    await services.deadLetter.send(closing, `pre-call write failed; call refused: ${describeFailure(failure)}`);
+  } catch (error) {
+    services.logger.error('post-call record of a refused call not dead-lettered', {
+      request_id: preRecord.request_id,
+      tenant: preRecord.tenant_id,
+      failure: describeFailure(error),
+    });
+  }
 }
 
 /** Writes a post-call record; on rejection sends it to the dead letter; if that fails too, logs the id only. */

@@ -12,7 +12,9 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { auditWriteClientConfig } from '../shared/adapters/audit-write-deadline';
 import { KmsDataKeyProvider } from '../shared/adapters/kms-data-key-provider';
+import { LastResortDeadLetter } from '../shared/adapters/last-resort-dead-letter';
 import { PowertoolsGatewayMetrics } from '../shared/adapters/powertools-metrics';
 import { S3AuditSink } from '../shared/adapters/s3-audit-sink';
 import { loadAnthropicApiKey, loadTokenSecret, SecretCache } from '../shared/adapters/secrets';
@@ -51,11 +53,9 @@ const secrets = new SecretCache({ client: new SecretsManagerClient({}) });
 /** The adapter of a provider, imported on first use (a dynamic import esbuild keeps lazy). */
 async function createModelClient(provider: Provider): Promise<ModelClient> {
   if (provider === 'bedrock') {
-    const [{ BedrockRuntimeClient }, { BedrockModelClient }] = await Promise.all([
-      import('@aws-sdk/client-bedrock-runtime'),
-      import('../shared/adapters/bedrock-model-client'),
-    ]);
-    return new BedrockModelClient({ client: new BedrockRuntimeClient({}) });
+    // The adapter's default client makes one attempt per call: the request path is the only, counted, retry layer.
+    const { BedrockModelClient } = await import('../shared/adapters/bedrock-model-client');
+    return new BedrockModelClient();
   }
   const secretArn = config.anthropicApiKeySecretArn;
   if (secretArn === undefined || secretArn === '') {
@@ -74,10 +74,20 @@ async function createGatewayHandler(): Promise<GatewayHandler> {
   return makeGatewayHandler({
     tenantPolicy: (tenantId) => policy.tenant(tenantId),
     modelClient: createModelClient,
-    auditSink: new S3AuditSink({ client: new S3Client({}), bucket: config.auditBucket }),
-    deadLetter: new SqsAuditDeadLetter({ client: new SQSClient({}), queueUrl: config.deadLetterQueueUrl }),
+    // Every audit write has a deadline far below the Lambda timeout (audit-write-deadline.ts); the data key a
+    // pre-call record is sealed with is on the same path, so KMS gets the same bounds.
+    auditSink: new S3AuditSink({ client: new S3Client(auditWriteClientConfig()), bucket: config.auditBucket }),
+    deadLetter: new LastResortDeadLetter({
+      deadLetter: new SqsAuditDeadLetter({
+        client: new SQSClient(auditWriteClientConfig()),
+        queueUrl: config.deadLetterQueueUrl,
+      }),
+    }),
     tokenizerFor: (tenantId) => createTokenizer({ secret: tokenSecret, tenantId }),
-    dataKeyProvider: new KmsDataKeyProvider({ client: new KMSClient({}), keyId: config.reidentificationKeyArn }),
+    dataKeyProvider: new KmsDataKeyProvider({
+      client: new KMSClient(auditWriteClientConfig()),
+      keyId: config.reidentificationKeyArn,
+    }),
     logger,
     metrics,
   });

@@ -22,6 +22,12 @@ export const ENV = {
   port: 'PORT',
   /** Local mode: folder of the filesystem audit sink (default `.gateway/audit`). */
   auditDir: 'GATEWAY_AUDIT_DIR',
+  /**
+   * Local mode: folder of the dead letter for post-call records the audit folder rejected (default
+   * `.gateway/dead-letter`). Keep it apart from the audit folder, ideally on another disk: it is there for when
+   * the audit folder fails.
+   */
+  deadLetterDir: 'GATEWAY_DEAD_LETTER_DIR',
   /** Local mode: `anthropic` or `bedrock`. */
   upstream: 'GATEWAY_UPSTREAM',
   /** Local mode: base URL of the Anthropic API (default Anthropic's public API; tests point it at a fake). */

@@ -12,18 +12,22 @@ export const EMAIL_ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export interface AlarmTopicProps {
   /** Customer-managed key encrypting the topic. */
   readonly encryptionKey: kms.IKey;
-  /** @default - no subscription */
-  readonly email?: string;
+  /**
+   * Addresses subscribed by e-mail (each confirms after deploy).
+   * @default [] - no subscription
+   */
+  readonly emails?: readonly string[];
 }
 
-/** KMS-encrypted, TLS-only SNS topic for alarms, with an optional e-mail subscription. */
+/** KMS-encrypted, TLS-only SNS topic for alarms, with e-mail subscriptions. */
 export class AlarmTopic extends Construct {
   readonly topic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
-    if (props.email !== undefined && !EMAIL_ADDRESS.test(props.email)) {
-      throw new Error(`AlarmTopic: email must be an e-mail address (got "${props.email}")`);
+    const emails = props.emails ?? [];
+    for (const email of emails) {
+      if (!EMAIL_ADDRESS.test(email)) throw new Error(`AlarmTopic: emails must be e-mail addresses (got "${email}")`);
     }
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'Claude compliance gateway alarms',
@@ -41,6 +45,6 @@ export class AlarmTopic extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(props.encryptionKey).account } },
       }),
     );
-    if (props.email !== undefined) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
+    for (const email of emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
   }
 }

@@ -122,6 +122,10 @@ export class AthenaWorkgroup extends Construct {
       name: props.workgroupName,
       description: 'Compliance queries over the gateway audit records, CloudTrail and Bedrock invocation logs',
       state: 'ENABLED',
+      // Without it, deleting the workgroup fails once it holds named queries or query history (every
+      // deployment's does): https://docs.aws.amazon.com/athena/latest/APIReference/API_DeleteWorkGroup.html
+      // Results live in the results bucket (retained), so nothing of the audit trail goes with the workgroup.
+      recursiveDeleteOption: true,
       workGroupConfiguration: {
         enforceWorkGroupConfiguration: true,
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },

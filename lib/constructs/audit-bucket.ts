@@ -2,7 +2,7 @@
  * The write-once audit bucket (Object Lock, SSE-KMS, deny on deletes and lock changes) and its separate,
  * non-locked server-access-log bucket.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -17,13 +17,19 @@ export const AUDIT_RECORD_PREFIX = AUDIT_PREFIX;
 export const AUDIT_BUCKET_PROTECTED_ACTIONS = [
   's3:DeleteObject',
   's3:DeleteObjectVersion',
-  's3:PutBucketObjectLockConfiguration',
   's3:PutObjectRetention',
   's3:PutObjectLegalHold',
   's3:BypassGovernanceRetention',
   's3:PutLifecycleConfiguration',
   's3:DeleteBucket',
 ] as const;
+
+/**
+ * Changes the bucket's default retention and mode (never that of stored objects, which COMPLIANCE keeps): allowed
+ * to break glass and the `retentionAdministratorArns` (CloudFormation's deploy role by default), so a reviewed
+ * change of `audit.retentionDays` deploys instead of failing on the deny.
+ */
+export const AUDIT_BUCKET_LOCK_CONFIGURATION_ACTIONS = ['s3:PutBucketObjectLockConfiguration'] as const;
 
 const BREAK_GLASS_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@\-/]+|user\/[\w+=,.@\-/]+)$/;
 const KEY_PREFIX = /^[a-zA-Z0-9!_.*'()-]+(\/[a-zA-Z0-9!_.*'()-]+)*$/;
@@ -47,6 +53,13 @@ export interface AuditBucketProps {
    */
   readonly breakGlassPrincipalArns?: readonly string[];
   /**
+   * Principals besides break glass that may change the bucket's Object Lock configuration
+   * ({@link AUDIT_BUCKET_LOCK_CONFIGURATION_ACTIONS}) and nothing else protected; typically the role CloudFormation
+   * deploys with, so that a change of retention days or mode in config deploys.
+   * @default [] - only break glass: a retention change needs a break-glass principal
+   */
+  readonly retentionAdministratorArns?: readonly string[];
+  /**
    * Key prefix under which Bedrock model invocation logs are delivered; adds the bucket-policy statement for
    * `bedrock.amazonaws.com`.
    * @default - no statement: Bedrock cannot deliver into the bucket
@@ -58,8 +71,8 @@ export interface AuditBucketProps {
  * Object Lock audit bucket (versioned, SSE-KMS + bucket key, TLS only, no public access, RETAIN) with server
  * access logs in a separate non-locked bucket (S3 cannot deliver access logs into an Object Lock bucket).
  *
- * The protected actions include `s3:PutBucketObjectLockConfiguration` and `s3:PutLifecycleConfiguration`,
- * so after the first deploy a change of retention days or mode needs a break-glass principal.
+ * Deletes, object retention and legal holds, lifecycle rules and bucket deletion are denied to all but break
+ * glass; the Object Lock configuration (default retention days and mode) also to `retentionAdministratorArns`.
  */
 export class AuditBucket extends Construct {
   readonly bucket: s3.Bucket;
@@ -80,8 +93,9 @@ export class AuditBucket extends Construct {
       );
     }
     const breakGlass = props.breakGlassPrincipalArns ?? [];
-    for (const arn of breakGlass) {
-      if (!BREAK_GLASS_ARN.test(arn)) {
+    const retentionAdministrators = [...breakGlass, ...(props.retentionAdministratorArns ?? [])];
+    for (const arn of retentionAdministrators) {
+      if (!Token.isUnresolved(arn) && !BREAK_GLASS_ARN.test(arn)) {
         throw new Error(`AuditBucket: breakGlassPrincipalArns must hold IAM role, user or root ARNs (got "${arn}")`);
       }
     }
@@ -158,6 +172,18 @@ export class AuditBucket extends Construct {
         actions: [...AUDIT_BUCKET_PROTECTED_ACTIONS],
         resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
         ...(breakGlass.length > 0 ? { conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...breakGlass] } } } : {}),
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyLockConfigurationChangesExceptRetentionAdministrators',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [...AUDIT_BUCKET_LOCK_CONFIGURATION_ACTIONS],
+        resources: [this.bucket.bucketArn],
+        ...(retentionAdministrators.length > 0
+          ? { conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...new Set(retentionAdministrators)] } } }
+          : {}),
       }),
     );
 

@@ -21,6 +21,7 @@ import {
   CLOUDTRAIL_REGION_PARTITION,
   sourceGlueColumns,
 } from '../../lambdas/shared/queries/tables';
+import commercialRegions from '../data/aws-commercial-regions.json';
 
 /** Table names, shared with the queries and the DuckDB views. */
 export const AUDIT_TABLES = {
@@ -35,6 +36,13 @@ const CLOUDTRAIL_INPUT_FORMAT = 'com.amazon.emr.cloudtrail.CloudTrailInputFormat
 const HIVE_OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
 const KEY_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/**
+ * Every commercial Region (dated list in `lib/data/aws-commercial-regions.json`): the multi-region trail writes a
+ * folder per enabled Region and global service events (IAM, STS, ...) into `us-east-1`, so shadow Bedrock use in
+ * any Region is only found when the projection enumerates them all.
+ */
+export const COMMERCIAL_REGIONS: readonly string[] = commercialRegions.regions;
+
 /** A placeholder role for the console shadow/reconciliation queries when no role ARN is known at synth. */
 export const UNSET_GATEWAY_ROLE_ARN = 'arn:aws:iam::000000000000:role/SET-THE-GATEWAY-ROLE-ARN';
 
@@ -59,7 +67,7 @@ export interface AuditCatalogProps {
   readonly cloudTrailPrefix?: string;
   /**
    * Regions the (multi-region) trail logs, the `region` partition's enum values.
-   * @default - the stack's region
+   * @default COMMERCIAL_REGIONS - every commercial Region (global service events are in `us-east-1`)
    */
   readonly cloudTrailRegions?: readonly string[];
   /**
@@ -114,7 +122,8 @@ export class AuditCatalog extends Construct {
         throw new Error(`AuditCatalog: ${name} must be a key prefix without leading/trailing "/" (got "${prefix}")`);
       }
     }
-    const regions = props.cloudTrailRegions ?? [Stack.of(this).region];
+    const regions = props.cloudTrailRegions ?? COMMERCIAL_REGIONS;
+    if (regions.length === 0) throw new Error('AuditCatalog: cloudTrailRegions must name at least one region');
     for (const region of regions) {
       if (!Token.isUnresolved(region) && !REGION.test(region)) {
         throw new Error(`AuditCatalog: cloudTrailRegions has an invalid region "${region}"`);

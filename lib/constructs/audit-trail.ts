@@ -2,7 +2,9 @@
  * CloudTrail trail into the audit bucket: management events everywhere, plus S3 data events that show who
  * read (or tried to tamper with) the audit bucket's objects.
  */
+import { Stack } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -75,9 +77,11 @@ export class AuditTrail extends Construct {
       retention: props.logRetention,
     });
 
+    const { partition, region, account } = Stack.of(this);
+    const trailArn = `arn:${partition}:cloudtrail:${region}:${account}:trail/${props.trailName}`;
     this.trail = new cloudtrail.Trail(this, 'Trail', {
       trailName: props.trailName,
-      bucket: props.bucket,
+      bucket: withSourceArnOnStatements(props.bucket, trailArn),
       s3KeyPrefix,
       encryptionKey: props.encryptionKey,
       enableFileValidation: true,
@@ -132,4 +136,26 @@ export class AuditTrail extends Construct {
       );
     }
   }
+}
+
+/**
+ * The bucket as the Trail L2 sees it: each statement the L2 writes into the bucket policy for
+ * `cloudtrail.amazonaws.com` (GetBucketAcl, PutObject) also gets `aws:SourceArn` = this trail, so no other trail
+ * (in another account that names this bucket, the confused deputy) can write into the audit bucket. The L2 writes
+ * those statements without the condition and has no option for it.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
+ */
+function withSourceArnOnStatements(bucket: s3.IBucket, trailArn: string): s3.IBucket {
+  return new Proxy(bucket, {
+    get(target, property) {
+      if (property === 'addToResourcePolicy') {
+        return (statement: iam.PolicyStatement): iam.AddToResourcePolicyResult => {
+          statement.addCondition('StringEquals', { 'aws:SourceArn': trailArn });
+          return target.addToResourcePolicy(statement);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

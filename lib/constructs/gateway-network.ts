@@ -73,6 +73,13 @@ const INTERFACE_ENDPOINTS: ReadonlyArray<readonly [id: string, service: ec2.Inte
   ['Sqs', ec2.InterfaceVpcEndpointAwsService.SQS],
 ];
 
+/** What the bedrock-runtime endpoint policy lets through: the proxy's three Bedrock operations. */
+export const BEDROCK_RUNTIME_ENDPOINT_ACTIONS = [
+  'bedrock:InvokeModel',
+  'bedrock:InvokeModelWithResponseStream',
+  'bedrock:CountTokens',
+] as const;
+
 /**
  * VPC, endpoints, flow logs and the Lambda security group of the gateway.
  *
@@ -87,7 +94,7 @@ export class GatewayNetwork extends Construct {
   /** Where the Lambdas run: isolated subnets, or private-with-egress subnets when NAT exists. */
   readonly lambdaSubnets: ec2.SubnetSelection;
   /**
-   * The bedrock-runtime endpoint. Its policy allows only `bedrock:InvokeModel*`; the request-path construct
+   * The bedrock-runtime endpoint. Its policy allows only {@link BEDROCK_RUNTIME_ENDPOINT_ACTIONS}; the request-path construct
    * may narrow it further with `addToPolicy` (for example to the allowed inference-profile ARNs).
    */
   readonly bedrockRuntimeEndpoint: ec2.InterfaceVpcEndpoint;
@@ -173,9 +180,12 @@ export class GatewayNetwork extends Construct {
     if (!bedrockRuntimeEndpoint) throw new Error('GatewayNetwork: the bedrock-runtime endpoint was not created');
     bedrockRuntimeEndpoint.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'InvokeModelOnly',
+        sid: 'InvokeModelAndCountTokensOnly',
         principals: [new iam.AnyPrincipal()],
-        actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        // An endpoint policy filters every call through the endpoint: without CountTokens, POST
+        // /v1/messages/count_tokens on Bedrock is denied here even though the proxy role allows it.
+        // https://docs.aws.amazon.com/bedrock/latest/userguide/count-tokens.html
+        actions: [...BEDROCK_RUNTIME_ENDPOINT_ACTIONS],
         resources: ['*'],
       }),
     );

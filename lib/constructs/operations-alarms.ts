@@ -6,6 +6,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
@@ -58,6 +59,11 @@ export interface OperationsAlarmsOptions {
   readonly deadLetterQueue?: sqs.IQueue;
   /** Resolved thresholds (defaults applied, validated). */
   readonly thresholds: Required<OperationsThresholds>;
+  /**
+   * Functions whose throttles alarm (key `throttles:<name>`): a throttled proxy or authorizer is a refused call.
+   * @default {} - no throttles alarm
+   */
+  readonly throttledFunctions?: Readonly<Record<string, lambda.IFunction>>;
   /** What every alarm does when it fires (the SNS action on the alarm topic). */
   readonly action: cloudwatch.IAlarmAction;
 }
@@ -76,6 +82,7 @@ export function addOperationsAlarms(scope: Construct, options: OperationsAlarmsO
   builder.addDailyCheckAlarms();
   builder.addPolicyAlarms(options.businessHoursTenantIds);
   builder.addUpstreamAlarms(t);
+  builder.addThrottleAlarms(options.throttledFunctions ?? {});
   return builder.alarms;
 }
 
@@ -175,6 +182,25 @@ class OperationsAlarmBuilder {
     alarm.addAlarmAction(this.action);
     this.alarms.set(key, alarm);
     return alarm;
+  }
+
+  /**
+   * Any throttle in 5 minutes. Lambda throttles when the account's (or the function's reserved) concurrency is
+   * used up; each streamed reply holds one proxy execution for its whole length, so new accounts with a low
+   * concurrency quota hit this first.
+   */
+  addThrottleAlarms(functions: Readonly<Record<string, lambda.IFunction>>): void {
+    for (const [name, fn] of Object.entries(functions)) {
+      this.addAlarm(`throttles:${name}`, `Throttles-${name}`, {
+        metric: fn.metricThrottles({ statistic: 'Sum', period: Duration.minutes(5) }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `The ${name} function was throttled (concurrency exhausted): callers got errors.`,
+        runbook: 'lambda-throttles',
+      });
+    }
   }
 
   addCostAlarms(tenantIds: readonly string[], t: Required<OperationsThresholds>): void {

@@ -99,6 +99,11 @@ export interface ProxyFunctionProps {
    */
   readonly reservedConcurrentExecutions?: number;
   /**
+   * Provisioned concurrency: warm executions on the `live` alias, which the API then invokes.
+   * @default 0 - none; the API invokes the function's latest version
+   */
+  readonly provisionedConcurrentExecutions?: number;
+  /**
    * Memory in MB (CPU scales with it; PII detection and SSE relaying are CPU-bound).
    * @default 1024
    */
@@ -134,6 +139,8 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
   readonly auditDeadLetterRedriveQueue: sqs.Queue;
   /** The upstream Anthropic API key secret, when the provider is enabled. */
   readonly anthropicApiKeySecret?: secretsmanager.ISecret;
+  /** What the API invokes: the `live` alias when provisioned concurrency is set, else the function. */
+  readonly invokeTarget: lambda.IFunction;
   /** The Bedrock ids the function may invoke (for example to narrow the bedrock-runtime endpoint policy). */
   readonly bedrockTargets: readonly BedrockInvokeTarget[];
 
@@ -224,6 +231,15 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
         },
       },
     });
+    const provisioned = props.provisionedConcurrentExecutions ?? 0;
+    this.invokeTarget =
+      provisioned > 0
+        ? new lambda.Alias(this, 'LiveAlias', {
+            aliasName: 'live',
+            version: this.function.currentVersion,
+            provisionedConcurrentExecutions: provisioned,
+          })
+        : this.function;
     // Lambda checks the network-interface permissions when it creates the function; the rest is needed at once.
     this.function.node.addDependency(networkPolicy, this.policy);
 
@@ -331,6 +347,8 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
 
   private createAnthropicApiKeySecret(auditKey: kms.IKey): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'AnthropicApiKey', {
+      // A stable name the README's deploy step and the stack output give, so the engineer fills the right one.
+      secretName: anthropicApiKeySecretNameFor(Stack.of(this).stackName),
       description: 'Upstream Anthropic API key of the Claude gateway: set {"apiKey":"sk-ant-..."} after deploying',
       encryptionKey: auditKey,
       // A placeholder the function recognises as "not set": it refuses Anthropic calls until the key is filled.
@@ -409,6 +427,12 @@ function validateProps(props: ProxyFunctionProps): void {
   if (memory !== undefined && (!Number.isInteger(memory) || memory < 128 || memory > 10_240)) {
     throw new Error(`ProxyFunction: memorySize must be an integer between 128 and 10240 (got ${memory})`);
   }
+  const provisioned = props.provisionedConcurrentExecutions;
+  if (provisioned !== undefined && (!Number.isInteger(provisioned) || provisioned < 0)) {
+    throw new Error(
+      `ProxyFunction: provisionedConcurrentExecutions must be a non-negative integer (got ${provisioned})`,
+    );
+  }
   const reserved = props.reservedConcurrentExecutions;
   if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
     throw new Error(`ProxyFunction: reservedConcurrentExecutions must be a positive integer (got ${reserved})`);
@@ -425,4 +449,9 @@ function validateProps(props: ProxyFunctionProps): void {
  */
 export function proxyRoleNameFor(config: { readonly stackNamePrefix: string; readonly region: string }): string {
   return `${config.stackNamePrefix}-proxy-${config.region}`.slice(0, 64);
+}
+
+/** Name of the upstream Anthropic API key secret the platform engineer fills after deploying. */
+export function anthropicApiKeySecretNameFor(stackName: string): string {
+  return `${stackName}/anthropic/api-key`;
 }

@@ -27,6 +27,13 @@ export const DEFAULT_COUNTED_COMMON_RULES = [
   'EC2MetaDataSSRF_BODY',
 ] as const;
 
+/**
+ * Known-bad-inputs rules that only look at the body. Security teams' prompts quote `${jndi:` payloads and Java
+ * serialization markers all the time, and the proxy never evaluates either, so they count instead of block.
+ * Rule names: https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html
+ */
+export const DEFAULT_COUNTED_KNOWN_BAD_INPUTS_RULES = ['Log4JRCE_BODY', 'JavaDeserializationRCE_BODY'] as const;
+
 export type BodyInspectionLimitKb = 16 | 32 | 48 | 64;
 
 export interface GatewayWafProps {
@@ -135,7 +142,16 @@ export class GatewayWaf extends Construct {
           name: 'AWSManagedRulesKnownBadInputsRuleSet',
           priority: 3,
           overrideAction: { none: {} },
-          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesKnownBadInputsRuleSet' } },
+          statement: {
+            managedRuleGroupStatement: {
+              vendorName: 'AWS',
+              name: 'AWSManagedRulesKnownBadInputsRuleSet',
+              ruleActionOverrides: DEFAULT_COUNTED_KNOWN_BAD_INPUTS_RULES.map((name) => ({
+                name,
+                actionToUse: { count: {} },
+              })),
+            },
+          },
           visibilityConfig: visibility(`${metricPrefix}-bad-inputs`),
         },
       ],
@@ -146,9 +162,12 @@ export class GatewayWaf extends Construct {
       webAclArn: this.webAcl.attrArn,
     });
 
-    // WAF requires the `aws-waf-logs-` prefix and a log group ARN without the trailing `:*`.
+    // WAF requires the `aws-waf-logs-` prefix (so CloudFormation cannot generate the name) and a log group ARN
+    // without the trailing `:*`. The group is retained (it holds the block evidence), so a fixed name would make
+    // the next create fail with "already exists" after a rolled-back first deploy or a destroy; the web ACL's id
+    // is new on every create, which makes the name new too.
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 100, separator: '-' })}`,
+      logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 60, separator: '-' })}-${this.webAcl.attrId}`,
       encryptionKey: props.logKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,

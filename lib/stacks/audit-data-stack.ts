@@ -9,6 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { AUDIT_DATA_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
 import type { GatewayConfig } from '../config';
 import { AthenaWorkgroup, athenaWorkgroupNameFor, glueDatabaseNameFor } from '../constructs/athena-workgroup';
 import { AuditBucket } from '../constructs/audit-bucket';
@@ -17,6 +18,7 @@ import { AuditKeys } from '../constructs/audit-keys';
 import { AuditTrail } from '../constructs/audit-trail';
 import { BedrockInvocationLogging } from '../constructs/bedrock-invocation-logging';
 import { proxyRoleNameFor } from '../constructs/proxy-function';
+import { addFunctionRuntimesOutput } from './doctor-outputs';
 
 export interface AuditDataStackProps extends StackProps {
   readonly config: GatewayConfig;
@@ -66,6 +68,7 @@ export class AuditDataStack extends Stack {
       objectLockMode: config.audit.objectLockMode,
       accessLogExpirationDays: config.audit.accessLogExpirationDays,
       breakGlassPrincipalArns: config.audit.breakGlassPrincipalArns,
+      retentionAdministratorArns: config.audit.retentionChangeBy === 'deploy-role' ? [this.deployRoleArn(config)] : [],
       ...(bedrockLogging.enabled ? { bedrockInvocationLogPrefix: BEDROCK_INVOCATION_LOG_PREFIX } : {}),
     });
     const auditTrail = new AuditTrail(this, 'Trail', {
@@ -123,8 +126,42 @@ export class AuditDataStack extends Stack {
     this.athenaWorkgroupName = this.athena.workgroupName;
     this.glueDatabaseName = this.athena.databaseName;
 
-    new CfnOutput(this, 'AuditBucketName', { value: this.auditBucket.bucketName });
+    new CfnOutput(this, AUDIT_DATA_OUTPUTS.auditBucketName, { value: this.auditBucket.bucketName });
     new CfnOutput(this, 'AthenaWorkgroupName', { value: this.athenaWorkgroupName });
     new CfnOutput(this, 'GlueDatabaseName', { value: this.glueDatabaseName });
+    // What `npm run doctor` compares the account against.
+    new CfnOutput(this, AUDIT_DATA_OUTPUTS.auditObjectLockMode, { value: config.audit.objectLockMode });
+    new CfnOutput(this, AUDIT_DATA_OUTPUTS.auditRetentionDays, { value: String(config.audit.retentionDays) });
+    new CfnOutput(this, AUDIT_DATA_OUTPUTS.trailName, { value: trailName });
+    if (bedrockLogging.enabled) {
+      new CfnOutput(this, AUDIT_DATA_OUTPUTS.bedrockInvocationLogging, {
+        value: this.toJsonString({
+          bucketName: this.audit.bucket.bucketName,
+          keyPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
+          textDataDeliveryEnabled: bedrockLogging.textDelivery,
+          imageDataDeliveryEnabled: bedrockLogging.imageDelivery,
+          embeddingDataDeliveryEnabled: bedrockLogging.embeddingDelivery,
+        }),
+      });
+    }
+    addFunctionRuntimesOutput(this);
+  }
+
+  /**
+   * The role CloudFormation deploys this stack with: `audit.deployRoleArn`, or the CDK bootstrap's execution role
+   * under the default qualifier (`cdk deploy` passes it to CloudFormation). A condition on `aws:PrincipalArn` sees
+   * the role ARN of an assumed-role session.
+   */
+  private deployRoleArn(config: GatewayConfig): string {
+    if (config.audit.deployRoleArn !== undefined) return config.audit.deployRoleArn;
+    return this.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: `cdk-${DEFAULT_BOOTSTRAP_QUALIFIER}-cfn-exec-role-${this.account}-${this.region}`,
+    });
   }
 }
+
+/** `cdk bootstrap`'s default qualifier, part of its role names. */
+const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';

@@ -3,12 +3,14 @@
  * the API with its authorizer and WAF, the audit replay and daily-check functions, the dashboard and alarms.
  * Stateful resources (keys, audit bucket, token secret, Athena) come from AuditDataStack through props.
  */
-import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { GATEWAY_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
 import type { GatewayConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { AuditProcessor } from '../constructs/audit-processor';
@@ -17,6 +19,7 @@ import { GatewayNetwork } from '../constructs/gateway-network';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { ProxyFunction, proxyRoleNameFor } from '../constructs/proxy-function';
 import { TenantIdentity } from '../constructs/tenant-identity';
+import { addFunctionRuntimesOutput } from './doctor-outputs';
 
 export interface GatewayStackProps extends StackProps {
   readonly config: GatewayConfig;
@@ -74,6 +77,8 @@ export class GatewayStack extends Stack {
       logRetention,
       logLevel: config.operations.logLevel,
       roleName: proxyRoleNameFor(config),
+      reservedConcurrentExecutions: config.operations.reservedConcurrency.proxy,
+      provisionedConcurrentExecutions: config.operations.proxyProvisionedConcurrency,
     });
 
     this.identity = new TenantIdentity(this, 'TenantIdentity', {
@@ -83,19 +88,18 @@ export class GatewayStack extends Stack {
       auditBucket: props.auditBucket,
       logRetention,
       logLevel: config.operations.logLevel,
+      keyRefresh: Duration.seconds(config.api.authorizerKeyRefreshSeconds),
+      reservedConcurrentExecutions: config.operations.reservedConcurrency.authorizer,
     });
     this.api = new GatewayApi(this, 'Api', {
-      proxyFunction: this.proxy.function,
+      proxyFunction: this.proxy.invokeTarget,
       tenantIdentity: this.identity,
       logKey: props.auditKey,
       logRetention,
       ...gatewayApiSettings(config.api),
     });
 
-    const alarms = new AlarmTopic(this, 'Alarms', {
-      encryptionKey: props.auditKey,
-      email: config.operations.alarmEmail,
-    });
+    const alarmTopic = this.createAlarmTopic(config.operations, props.auditKey);
     this.auditProcessor = new AuditProcessor(this, 'AuditProcessor', {
       auditBucket: props.auditBucket,
       auditKey: props.auditKey,
@@ -106,16 +110,17 @@ export class GatewayStack extends Stack {
       gatewayRoleArn: this.proxy.role.roleArn,
       logRetention,
       logLevel: config.operations.logLevel,
-      alarmTopic: alarms.topic,
+      alarmTopic,
     });
     this.operations = new OperationsDashboard(this, 'Operations', {
       tenantIds: config.tenants.map((tenant) => tenant.id),
       modelIds: [...new Set(config.tenants.flatMap((tenant) => Object.values(tenant.models)))],
       businessHoursTenantIds: config.tenants.filter((tenant) => tenant.businessHours).map((tenant) => tenant.id),
-      alarmTopic: alarms.topic,
+      alarmTopic,
       thresholds: config.operations.thresholds,
       deadLetterQueue: this.proxy.auditDeadLetterQueue,
       proxyFunction: this.proxy.function,
+      throttledFunctions: { authorizer: this.identity.authorizerFunction },
       dashboardName: `${config.stackNamePrefix}-operations`,
     });
 
@@ -124,6 +129,35 @@ export class GatewayStack extends Stack {
       value: this.identity.tokenEndpoint,
       description: 'OAuth2 client-credentials token endpoint (scope gateway/invoke)',
     });
+    if (this.proxy.anthropicApiKeySecret) {
+      new CfnOutput(this, GATEWAY_OUTPUTS.anthropicApiKeySecretName, {
+        value: this.proxy.anthropicApiKeySecret.secretName,
+        description: 'After the first deploy, put {"apiKey":"sk-ant-..."} into this secret (README: Deploy)',
+      });
+    }
+    // What `npm run doctor` reads: the alarm topic, the VPC of the bedrock-runtime endpoint, the canary's tenant.
+    new CfnOutput(this, GATEWAY_OUTPUTS.alarmTopicArn, { value: alarmTopic.topicArn });
+    new CfnOutput(this, GATEWAY_OUTPUTS.vpcId, { value: this.network.vpc.vpcId });
+    const canaryTenant = config.tenants.find((tenant) => tenant.auth.apiKey);
+    const canaryKeySecret = canaryTenant ? this.identity.tenants.get(canaryTenant.id)?.keySecret : undefined;
+    if (canaryTenant && canaryKeySecret) {
+      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantId, { value: canaryTenant.id });
+      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantKeySecretName, { value: canaryKeySecret.secretName });
+    }
+    addFunctionRuntimesOutput(this);
+  }
+
+  /**
+   * The topic every alarm notifies: the configured existing topic, or a new KMS-encrypted one with the configured
+   * e-mail subscriptions (`bin/gateway.ts` refuses a prod synth with neither).
+   */
+  private createAlarmTopic(operations: GatewayConfig['operations'], key: kms.IKey): sns.ITopic {
+    if (operations.alarmTopicArn !== undefined) {
+      return sns.Topic.fromTopicArn(this, 'ExistingAlarmTopic', operations.alarmTopicArn);
+    }
+    const email = operations.alarmEmail;
+    const emails = email === undefined ? [] : typeof email === 'string' ? [email] : email;
+    return new AlarmTopic(this, 'Alarms', { encryptionKey: key, emails }).topic;
   }
 
   /**

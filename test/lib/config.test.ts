@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GatewayConfigError, parseGatewayConfig } from '../../lib/config';
+import { deploymentIssues, GatewayConfigError, parseGatewayConfig } from '../../lib/config';
 
 const cdkJsonGateway = (
   JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
@@ -108,6 +108,62 @@ describe('parseGatewayConfig', () => {
       problemsOf({
         ...raw,
         bedrockInvocationLogging: { textDelivery: true, unredactedTextOverrideReason: 'DPO approval DPO-2026-114' },
+      }),
+    ).toEqual([]);
+  });
+});
+
+describe('deploymentIssues (checked by bin/gateway.ts before synth)', () => {
+  it('refuses a prod deployment whose alarms notify nobody, naming both ways to fix it', () => {
+    const issues = deploymentIssues(parseGatewayConfig({}));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^gateway\.operations\.alarmEmail: /);
+    expect(issues[0]).toContain('operations.alarmTopicArn');
+  });
+
+  it('accepts one address, a list, or an existing topic; dev needs none', () => {
+    for (const operations of [
+      { alarmEmail: 'oncall@example.com' },
+      { alarmEmail: ['oncall@example.com', 'ciso@example.com'] },
+      { alarmTopicArn: 'arn:aws:sns:ap-south-1:111122223333:chatops' },
+    ]) {
+      expect(deploymentIssues(parseGatewayConfig({ operations }))).toEqual([]);
+    }
+    expect(
+      deploymentIssues(parseGatewayConfig({ environment: 'dev', audit: { objectLockMode: 'GOVERNANCE' } })),
+    ).toEqual([]);
+    expect(problemsOf({ operations: { alarmEmail: [] } })[0]).toMatch(/^gateway\.operations\.alarmEmail/);
+    expect(problemsOf({ operations: { alarmTopicArn: 'chatops' } })[0]).toMatch(/^gateway\.operations\.alarmTopicArn/);
+  });
+
+  it('the shipped cdk.json passes (a placeholder address the README says to replace)', () => {
+    const config = parseGatewayConfig(cdkJsonGateway);
+    expect(deploymentIssues(config)).toEqual([]);
+    expect(config.operations.alarmEmail).toBe('platform-alerts@example.com');
+  });
+
+  it('refuses provisioned concurrency above the reserved cap', () => {
+    const config = parseGatewayConfig({
+      operations: { alarmEmail: 'a@example.com', reservedConcurrency: { proxy: 5 }, proxyProvisionedConcurrency: 6 },
+    });
+    expect(deploymentIssues(config)).toEqual([
+      'gateway.operations.proxyProvisionedConcurrency: must not exceed operations.reservedConcurrency.proxy (5) (got 6)',
+    ]);
+  });
+});
+
+describe('who may change the audit retention later', () => {
+  it('defaults to the deploy role', () => {
+    expect(parseGatewayConfig({}).audit.retentionChangeBy).toBe('deploy-role');
+  });
+
+  it('break-glass only requires a break-glass principal, or no later deploy could change retentionDays', () => {
+    expect(problemsOf({ audit: { retentionChangeBy: 'break-glass' } })).toEqual([
+      expect.stringMatching(/^gateway\.audit\.breakGlassPrincipalArns: must name at least one principal/),
+    ]);
+    expect(
+      problemsOf({
+        audit: { retentionChangeBy: 'break-glass', breakGlassPrincipalArns: ['arn:aws:iam::111122223333:role/bg'] },
       }),
     ).toEqual([]);
   });

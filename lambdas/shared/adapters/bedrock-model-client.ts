@@ -9,7 +9,8 @@
  * `requestID` and the invocation log's `requestId`, so a gateway record reconciles with both.
  */
 import {
-  type BedrockRuntimeClient,
+  BedrockRuntimeClient,
+  type BedrockRuntimeClientConfig,
   CountTokensCommand,
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
@@ -183,9 +184,28 @@ function streamMemberError(part: ResponseStream): unknown {
   return undefined;
 }
 
+/**
+ * One HTTP attempt per SDK call. The request path (`lambdas/proxy/upstream-call.ts`) owns retries, backoff and
+ * fallback, and counts every attempt in the record's `upstream_attempts`; the SDK's default of 3 attempts under
+ * its 3 per route would make up to 9 calls per model, 6 of them uncounted.
+ */
+export const BEDROCK_SDK_MAX_ATTEMPTS = 1;
+
+/**
+ * The bedrock-runtime client the adapter is meant to run on: `config` (region, endpoint, credentials, handler)
+ * with the SDK's own retries off ({@link BEDROCK_SDK_MAX_ATTEMPTS}).
+ */
+export function createBedrockRuntimeClient(config: BedrockRuntimeClientConfig = {}): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({ ...config, maxAttempts: BEDROCK_SDK_MAX_ATTEMPTS });
+}
+
 export interface BedrockModelClientOptions {
-  /** The SDK client (region, endpoint and credentials are its concern). */
-  readonly client: BedrockRuntimeClient;
+  /**
+   * The SDK client (region, endpoint and credentials are its concern). Build it with
+   * {@link createBedrockRuntimeClient} so that the request path stays the only retry layer.
+   * @default createBedrockRuntimeClient()
+   */
+  readonly client?: BedrockRuntimeClient;
 }
 
 /** Claude on Amazon Bedrock behind the ModelClient port. Does not retry: the request path owns retries. */
@@ -193,8 +213,8 @@ export class BedrockModelClient implements ModelClient {
   readonly provider = 'bedrock' as const;
   private readonly client: BedrockRuntimeClient;
 
-  constructor(options: BedrockModelClientOptions) {
-    this.client = options.client;
+  constructor(options: BedrockModelClientOptions = {}) {
+    this.client = options.client ?? createBedrockRuntimeClient();
   }
 
   async createMessage(request: UpstreamRequest): Promise<UpstreamMessage> {

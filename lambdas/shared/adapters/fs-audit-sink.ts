@@ -20,6 +20,19 @@ async function writeOnce(root: string, key: string, content: string, knownDirs: 
     await mkdir(dir, { recursive: true });
     knownDirs.add(dir);
   }
+  try {
+    await writeFileOnce(path, content);
+  } catch (error) {
+    // The folder was removed or replaced since it was created (the cache is stale): create it again, once.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    knownDirs.delete(dir);
+    await mkdir(dir, { recursive: true });
+    knownDirs.add(dir);
+    await writeFileOnce(path, content);
+  }
+}
+
+async function writeFileOnce(path: string, content: string): Promise<void> {
   // Created read-only in one step: the creating descriptor may still write, nobody can open it for writing later.
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temporary, 'wx', READ_ONLY);
@@ -47,15 +60,17 @@ export class FsAuditSink implements AuditSink {
 }
 
 /**
- * Local dead letter: `<root>/dead-letter/<object key>` holding `{ failure, record }`, for records the sink
- * rejected. Replaying writes `record` to its object key.
+ * Local dead letter: `<dir>/<object key>` holding `{ failure, record }`, for records the sink rejected. Replaying
+ * writes `record` to its object key. `dir` must not be inside the audit folder: a dead letter that shares the
+ * store's folder fails with it (folder replaced, disk full, permissions), which is when it is needed. Local mode
+ * keeps it in its own folder (`GATEWAY_DEAD_LETTER_DIR`, default `.gateway/dead-letter`).
  */
 export class FsAuditDeadLetter implements AuditDeadLetter {
   private readonly knownDirs = new Set<string>();
-  constructor(readonly root: string) {}
+  constructor(readonly dir: string) {}
 
   async send(record: AuditRecord, failure: string): Promise<void> {
     const content = JSON.stringify({ failure, record });
-    await writeOnce(join(this.root, 'dead-letter'), auditObjectKey(record), content, this.knownDirs);
+    await writeOnce(this.dir, auditObjectKey(record), content, this.knownDirs);
   }
 }

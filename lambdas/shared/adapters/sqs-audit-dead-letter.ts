@@ -4,10 +4,13 @@
  *
  * The body is `{"record": <AuditRecord>, "failure": "<reason>"}`. Message attributes carry only identifiers
  * (request id, tenant, event) for routing and alarms: never record text, which may hold redacted prompts.
+ * Every send has a deadline (`audit-write-deadline.ts`), so a stalled queue endpoint fails the send in seconds and
+ * the caller's last resort (`LastResortDeadLetter`) still runs before the Lambda times out.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type AuditRecord, validateAuditRecord } from '../audit/record';
 import type { AuditDeadLetter } from '../ports';
+import { AUDIT_WRITE_DEADLINES, checkDeadlineMs, withDeadline } from './audit-write-deadline';
 
 /** SQS caps a message at 256 KiB (body and attributes together); leave room for the attributes. */
 export const MAX_DEAD_LETTER_BODY_BYTES = 250 * 1024;
@@ -24,6 +27,8 @@ export interface DeadLetterMessage {
 export interface SqsAuditDeadLetterOptions {
   readonly client: SQSClient;
   readonly queueUrl: string;
+  /** Whole send, SDK retries included. @default AUDIT_WRITE_DEADLINES.deadlineMs (8 s) */
+  readonly deadlineMs?: number;
 }
 
 /**
@@ -41,6 +46,7 @@ export class DeadLetterError extends Error {
 export class SqsAuditDeadLetter implements AuditDeadLetter {
   private readonly client: SQSClient;
   private readonly queueUrl: string;
+  private readonly deadlineMs: number;
 
   constructor(options: SqsAuditDeadLetterOptions) {
     if (!/^https:\/\//.test(options.queueUrl)) {
@@ -48,22 +54,26 @@ export class SqsAuditDeadLetter implements AuditDeadLetter {
     }
     this.client = options.client;
     this.queueUrl = options.queueUrl;
+    this.deadlineMs = checkDeadlineMs('SqsAuditDeadLetter', options.deadlineMs ?? AUDIT_WRITE_DEADLINES.deadlineMs);
   }
 
   async send(record: AuditRecord, failure: string): Promise<void> {
     const valid = validateAuditRecord(record);
     const body = fittingBody(valid, failure.slice(0, MAX_FAILURE_CHARS));
     try {
-      await this.client.send(
-        new SendMessageCommand({
-          QueueUrl: this.queueUrl,
-          MessageBody: body,
-          MessageAttributes: {
-            request_id: { DataType: 'String', StringValue: valid.request_id },
-            tenant_id: { DataType: 'String', StringValue: valid.tenant_id },
-            event: { DataType: 'String', StringValue: valid.event },
-          },
-        }),
+      await withDeadline(this.deadlineMs, (abortSignal) =>
+        this.client.send(
+          new SendMessageCommand({
+            QueueUrl: this.queueUrl,
+            MessageBody: body,
+            MessageAttributes: {
+              request_id: { DataType: 'String', StringValue: valid.request_id },
+              tenant_id: { DataType: 'String', StringValue: valid.tenant_id },
+              event: { DataType: 'String', StringValue: valid.event },
+            },
+          }),
+          { abortSignal },
+        ),
       );
     } catch (error) {
       throw new DeadLetterError(`audit record ${valid.request_id}/${valid.event} was not dead-lettered`, {

@@ -150,6 +150,12 @@ export const METRICS = {
     '1 per audit record the sink rejected (pre-call: the call was refused; post-call: dead-lettered)',
   ),
   deadLetteredRecords: spec('DeadLetteredRecords', 'Count', TENANT_DIMENSION_SETS, '1 per record sent to the DLQ'),
+  auditRecordsLoggedOnly: spec(
+    'AuditRecordsLoggedOnly',
+    'Count',
+    TENANT_DIMENSION_SETS,
+    '1 per record neither the sink nor the dead letter took: written to stderr (the log) instead of being lost',
+  ),
   // Daily checks (audit Lambda, one data point per day).
   orphanedPreCallRecords: spec(
     'OrphanedPreCallRecords',

@@ -90,6 +90,9 @@ export const BEDROCK_INVOCATION_COLUMNS: readonly SourceColumn[] = [
   { name: 'accountid', jsonKey: 'accountId', type: str },
   { name: 'identity', jsonKey: 'identity', type: struct({ arn: str }) },
   { name: 'region', jsonKey: 'region', type: str },
+  // Where a cross-region (global./apac.) profile actually ran the call; `region` is where it was received.
+  // Field list: https://docs.panther.com/data-onboarding/supported-logs/aws/bedrock-model-invocation
+  { name: 'inferenceregion', jsonKey: 'inferenceRegion', type: str },
   { name: 'requestid', jsonKey: 'requestId', type: str },
   { name: 'operation', jsonKey: 'operation', type: str },
   { name: 'modelid', jsonKey: 'modelId', type: str },

@@ -193,7 +193,8 @@ describe('makeGatewayHandler metrics', () => {
     // Assess
     expect(response.status).toBe(503);
     expect(fake.calls).toHaveLength(0);
-    expect(deadLetters).toHaveLength(0);
+    // The refusal's post-call record (the pre-call write may have landed unseen) goes to the dead letter.
+    expect(deadLetters).toMatchObject([{ event: 'post_call', status: 'gateway_error', upstream_attempts: 0 }]);
     expect(metrics.documents).toEqual([
       {
         dimensions: { [DIMENSIONS.tenant]: tenant.id },

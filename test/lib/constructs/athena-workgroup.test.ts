@@ -53,6 +53,8 @@ describe('AthenaWorkgroup', () => {
     s.template.hasResourceProperties('AWS::Athena::WorkGroup', {
       Name: 'ClaudeGateway-compliance',
       State: 'ENABLED',
+      // A workgroup with named queries or query history cannot be deleted without it (stack delete fails).
+      RecursiveDeleteOption: true,
       WorkGroupConfiguration: {
         EnforceWorkGroupConfiguration: true,
         EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },

@@ -160,11 +160,24 @@ describe('AuditBucket', () => {
         ]),
       },
     });
+    // Without retention administrators or break glass, nobody may change the lock configuration either.
+    prod.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'DenyLockConfigurationChangesExceptRetentionAdministrators',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:PutBucketObjectLockConfiguration',
+            Resource: { 'Fn::GetAtt': [id(prod, prod.audit.bucket), 'Arn'] },
+          },
+        ]),
+      },
+    });
     expect(AUDIT_BUCKET_PROTECTED_ACTIONS).toEqual(
       expect.arrayContaining([
         's3:DeleteObject',
         's3:DeleteObjectVersion',
-        's3:PutBucketObjectLockConfiguration',
         's3:PutObjectRetention',
         's3:PutObjectLegalHold',
         's3:BypassGovernanceRetention',

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { glueColumns } from '../../../lambdas/shared/audit/columns';
 import { NAMED_QUERIES } from '../../../lambdas/shared/queries';
-import { AuditCatalog, UNSET_GATEWAY_ROLE_ARN } from '../../../lib/constructs/audit-catalog';
+import { AuditCatalog, COMMERCIAL_REGIONS, UNSET_GATEWAY_ROLE_ARN } from '../../../lib/constructs/audit-catalog';
 import { addNagPacks, nagFindings, testApp } from '../../helpers/cdk';
 
 const ROLE = 'arn:aws:iam::111122223333:role/gateway-proxy-role';
@@ -96,7 +96,11 @@ describe('AuditCatalog', () => {
     expect(params['projection.timestamp.type']).toBe('date');
     expect(params['projection.timestamp.format']).toBe('yyyy/MM/dd');
     expect(params['projection.timestamp.range']).toBe('2025/01/01,NOW');
-    expect(params['projection.region.values']).toBe('ap-south-1');
+    // Every commercial Region (shadow use anywhere), us-east-1 included (global service events land there).
+    const regions = String(params['projection.region.values']).split(',');
+    expect(regions).toEqual(expect.arrayContaining(['ap-south-1', 'us-east-1', 'eu-west-1', 'ap-southeast-6']));
+    expect(regions).toEqual([...COMMERCIAL_REGIONS]);
+    expect(regions.length).toBeGreaterThanOrEqual(34);
     expect(flat(params['storage.location.template'])).toBe(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's storage.location.template placeholders
       's3://audit-bucket-1/cloudtrail/AWSLogs/{AWS::AccountId}/CloudTrail/${region}/${timestamp}',
@@ -107,6 +111,9 @@ describe('AuditCatalog', () => {
     const { template } = synth();
     const input = tableInput(template, 'bedrock_invocations');
     const params = input.Parameters as Record<string, unknown>;
+    const columns = (input.StorageDescriptor as { Columns: Array<{ Name: string; Type: string }> }).Columns;
+    // Where a global/apac profile actually ran the call.
+    expect(columns).toContainEqual({ Name: 'inferenceregion', Type: 'string' });
     expect(params['projection.date_hour.format']).toBe('yyyy/MM/dd/HH');
     expect(params['projection.date_hour.interval.unit']).toBe('HOURS');
     expect(flat(params['storage.location.template'])).toBe(

@@ -93,22 +93,35 @@ describe('AuditTrail', () => {
     });
   });
 
-  test("the trail's bucket-policy statements land on the given bucket, and the trail waits for them and the key", () => {
+  test("the trail's bucket-policy statements land on the given bucket, scoped to this trail by aws:SourceArn", () => {
+    const trailArn = `arn:aws:cloudtrail:ap-south-1:${ACCOUNT}:trail/gw-audit-trail`;
     s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: s.bucketId },
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 's3:GetBucketAcl', Principal: { Service: 'cloudtrail.amazonaws.com' } }),
+          Match.objectLike({
+            Action: 's3:GetBucketAcl',
+            Principal: { Service: 'cloudtrail.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceArn': trailArn } },
+          }),
           Match.objectLike({
             Action: 's3:PutObject',
             Principal: { Service: 'cloudtrail.amazonaws.com' },
             Resource: {
               'Fn::Join': ['', [{ 'Fn::GetAtt': [s.bucketId, 'Arn'] }, `/cloudtrail/AWSLogs/${ACCOUNT}/*`]],
             },
+            Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': trailArn } },
           }),
         ]),
       },
     });
+    // No CloudTrail statement without the condition.
+    const statements = Object.values(s.template.findResources('AWS::S3::BucketPolicy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Principal?: unknown; Condition?: unknown }>,
+    );
+    const trailStatements = statements.filter((st) => JSON.stringify(st.Principal).includes('cloudtrail'));
+    expect(trailStatements).toHaveLength(2);
+    for (const statement of trailStatements) expect(JSON.stringify(statement.Condition)).toContain(trailArn);
     s.template.hasResource('AWS::CloudTrail::Trail', {
       DependsOn: Match.arrayWith([s.bucketPolicyId, s.keyId]),
     });

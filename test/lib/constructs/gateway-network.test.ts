@@ -120,7 +120,7 @@ describe('GatewayNetwork without the Anthropic provider (defaults)', () => {
     });
   });
 
-  test('limits the bedrock-runtime endpoint policy to InvokeModel and InvokeModelWithResponseStream', () => {
+  test('limits the bedrock-runtime endpoint policy to InvokeModel, InvokeModelWithResponseStream and CountTokens', () => {
     synth.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       ServiceName: 'com.amazonaws.ap-south-1.bedrock-runtime',
       PolicyDocument: {
@@ -129,7 +129,8 @@ describe('GatewayNetwork without the Anthropic provider (defaults)', () => {
           {
             Effect: 'Allow',
             Principal: { AWS: '*' },
-            Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+            // Without CountTokens the endpoint denies POST /v1/messages/count_tokens on Bedrock.
+            Action: ['bedrock:CountTokens', 'bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
             Resource: '*',
           },
         ].map((statement) => Match.objectLike(statement)),

@@ -53,10 +53,19 @@ describe('GatewayWaf on the API stage', () => {
     });
   });
 
-  it('blocks known bad inputs', () => {
+  it('blocks known bad inputs, but only counts the body rules that match security prompts', () => {
     expect(rule('AWSManagedRulesKnownBadInputsRuleSet')).toMatchObject({
       OverrideAction: { None: {} },
-      Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesKnownBadInputsRuleSet' } },
+      Statement: {
+        ManagedRuleGroupStatement: {
+          VendorName: 'AWS',
+          Name: 'AWSManagedRulesKnownBadInputsRuleSet',
+          RuleActionOverrides: [
+            { Name: 'Log4JRCE_BODY', ActionToUse: { Count: {} } },
+            { Name: 'JavaDeserializationRCE_BODY', ActionToUse: { Count: {} } },
+          ],
+        },
+      },
     });
   });
 
@@ -105,10 +114,19 @@ describe('GatewayWaf on the API stage', () => {
         ],
       },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
-      KmsKeyId: Match.anyValue(),
-      RetentionInDays: 365,
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: {
+        // Named after the web ACL's id (new on every create): a retained group never blocks the next create.
+        LogGroupName: {
+          'Fn::Join': [
+            '',
+            [Match.stringLikeRegexp('^aws-waf-logs-.+-$'), { 'Fn::GetAtt': [Match.stringLikeRegexp('WebAcl'), 'Id'] }],
+          ],
+        },
+        KmsKeyId: Match.anyValue(),
+        RetentionInDays: 365,
+      },
+      DeletionPolicy: 'Retain',
     });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsAuditDeadLetter, FsAuditSink } from '../../../../lambdas/shared/adapters/fs-audit-sink';
@@ -38,10 +38,34 @@ describe('FsAuditSink', () => {
     expect(listFiles(dir)).toHaveLength(1);
   });
 
-  it('dead-letters under dead-letter/ with the failure', async () => {
-    await new FsAuditDeadLetter(dir).send(record, 'S3 down');
-    const path = join(dir, 'dead-letter', auditObjectKey(record));
+  it('dead-letters into its own folder, with the failure', async () => {
+    const deadLetterDir = join(dir, 'elsewhere');
+    await new FsAuditDeadLetter(deadLetterDir).send(record, 'S3 down');
+    const path = join(deadLetterDir, auditObjectKey(record));
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ failure: 'S3 down', record });
     expect(statSync(path).mode & 0o777).toBe(0o444);
+  });
+
+  it('writes again after its folder was removed mid-run (a stale directory cache is not a lost record)', async () => {
+    const sink = new FsAuditSink(dir);
+    await sink.put(record);
+    rmSync(join(dir, 'audit'), { recursive: true, force: true });
+    await sink.put({ ...record, request_id: 'req_bcdefghijklmnopqrstuvwxy' });
+    expect(listFiles(dir)).toHaveLength(1);
+  });
+
+  it('keeps the dead letter working when the audit folder cannot be written', async () => {
+    // Prepare: the audit folder is a file, so nothing can be created under it.
+    const auditDir = join(dir, 'audit-store');
+    writeFileSync(auditDir, 'not a folder');
+    const deadLetterDir = join(dir, 'dead-letter');
+
+    // Act
+    const sinkFailure = await new FsAuditSink(auditDir).put(record).catch((e: unknown) => e);
+    await new FsAuditDeadLetter(deadLetterDir).send(record, String(sinkFailure));
+
+    // Assess
+    expect(sinkFailure).toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) });
+    expect(listFiles(deadLetterDir)).toEqual([join(deadLetterDir, auditObjectKey(record))]);
   });
 });

@@ -26,6 +26,7 @@ describe('metric names', () => {
       'CallsOutsideBusinessHours',
       'AuditWriteFailures',
       'DeadLetteredRecords',
+      'AuditRecordsLoggedOnly',
       'OrphanedPreCallRecords',
       'ResidencyViolations',
       'ShadowBedrockInvocations',

@@ -453,11 +453,11 @@ describe('named queries over the scenario (DuckDB)', () => {
 
   it('reads the Bedrock invocation log view with its date partition', async () => {
     const rows = await runner.run(
-      'SELECT requestid, date_hour, input.inputtokencount AS tokens FROM bedrock_invocations ORDER BY requestid',
+      'SELECT requestid, date_hour, inferenceregion, input.inputtokencount AS tokens FROM bedrock_invocations ORDER BY requestid',
     );
     expect(rows).toEqual([
-      { requestid: 'bedrock-req-a2', date_hour: '2026/11/09/09', tokens: 100 },
-      { requestid: 'shadow-1', date_hour: '2026/11/09/09', tokens: 101 },
+      { requestid: 'bedrock-req-a2', date_hour: '2026/11/09/09', inferenceregion: 'us-east-1', tokens: 100 },
+      { requestid: 'shadow-1', date_hour: '2026/11/09/09', inferenceregion: 'eu-west-1', tokens: 101 },
     ]);
   });
 });
