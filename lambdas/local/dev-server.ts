@@ -25,8 +25,9 @@ import { LocalDataKeyProvider } from '../shared/adapters/local-data-key-provider
 import { extractCredential, hashTenantKey, TenantKeyDirectory } from '../shared/auth/credentials';
 import type { GatewayMetrics } from '../shared/observability/gateway-metrics';
 import { createTokenizer } from '../shared/pii';
-import { CATALOG_MODEL_IDS } from '../shared/policy/model-catalog';
-import { PolicyDocument } from '../shared/policy/policy-document';
+import { BUILT_IN_MODEL_CATALOG, buildModelCatalog, type ModelCatalog } from '../shared/policy/model-catalog';
+import type { CatalogOverrides } from '../shared/policy/model-catalog-schema';
+import { loadPolicyDocument } from '../shared/policy/policy-document';
 import {
   type Provider,
   type TenantConfig,
@@ -39,14 +40,32 @@ export const LOCAL_TENANT_ID = 'local-dev';
 export const DEFAULT_LOCAL_KEY = 'local-dev-key';
 const ANTHROPIC_PUBLIC_API = 'https://api.anthropic.com';
 
-/** The local tenant: the whole default catalog (aliases opus/sonnet/haiku and every pinned id), mode `audit`. */
-export function localTenant(provider: Provider): TenantConfig {
-  const models: Record<string, string> = {
-    opus: 'claude-opus-4-6',
-    sonnet: 'claude-sonnet-4-6',
-    haiku: 'claude-haiku-4-5-20251001',
-  };
-  for (const id of CATALOG_MODEL_IDS) models[id] = id;
+/** What the built-in tenant's short aliases point at: the current models (Claude Code's defaults). */
+export const LOCAL_TENANT_ALIASES: Readonly<Record<string, string>> = {
+  opus: 'claude-opus-5-5',
+  sonnet: 'claude-sonnet-5-5',
+  haiku: 'claude-haiku-5-5',
+};
+
+/** The endpoints the local host serves, for the start-up banner. */
+export const LOCAL_ENDPOINTS: readonly string[] = [
+  'POST /v1/messages',
+  'POST /v1/messages/count_tokens',
+  'GET  /v1/models',
+  'GET  /v1/models/{id}',
+  'GET  /health (no key)',
+];
+
+/**
+ * The built-in local tenant: aliases opus/sonnet/haiku for the current models and every catalog id the provider
+ * can route (the merged catalog when cdk.json adds models), mode `audit`.
+ */
+export function localTenant(provider: Provider, catalog: ModelCatalog = BUILT_IN_MODEL_CATALOG): TenantConfig {
+  const models: Record<string, string> = { ...LOCAL_TENANT_ALIASES };
+  for (const model of catalog.models) {
+    const routable = provider === 'anthropic' || Object.keys(model.bedrock).some((scope) => scope !== 'in-region');
+    if (routable) models[model.id] = model.id;
+  }
   return tenantConfigSchema.parse({
     id: LOCAL_TENANT_ID,
     displayName: 'Local development',
@@ -74,8 +93,15 @@ export interface DevServerOptions {
   readonly upstream?: Provider;
   readonly anthropicBaseUrl?: string;
   readonly anthropicApiKey?: string;
-  /** Key of the local tenant. @default local-dev-key */
+  /** Key of the served tenant (`localTenantConfig` or the built-in `local-dev`). @default local-dev-key */
   readonly localKey?: string;
+  /**
+   * The tenant `localKey` authenticates as, e.g. a tenant from cdk.json (`npm run dev -- --tenant <id>`).
+   * @default the built-in tenant `local-dev` on `upstream`
+   */
+  readonly localTenantConfig?: TenantConfigInput;
+  /** `gateway.modelCatalog` from cdk.json: served and validated exactly as the proxy Lambda does. @default {} */
+  readonly modelCatalog?: CatalogOverrides;
   /** HMAC secret for PII tokens; otherwise read or created (0600) at `<stateDir>/token-secret`. */
   readonly tokenSecret?: Uint8Array;
   /** Extra tenants with their keys (tests), besides `local-dev`. */
@@ -99,6 +125,8 @@ export interface DevServer {
   readonly url: string;
   readonly auditDir: string;
   readonly deadLetterDir: string;
+  /** The tenant `localKey` authenticates as. */
+  readonly tenant: TenantConfig;
   close(): Promise<void>;
 }
 
@@ -205,26 +233,36 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const provider = options.upstream ?? 'anthropic';
   const logger = new Logger({ serviceName: 'claude-gateway-local', logLevel: options.logLevel ?? 'INFO' });
 
-  const tenants: TenantConfig[] = [localTenant(provider)];
+  // The same checks as the Lambda's cold start: schema, catalog entries, every alias routable in its residency.
+  const catalogOverrides = options.modelCatalog ?? {};
+  const served = tenantConfigSchema.parse(
+    options.localTenantConfig ?? localTenant(provider, buildModelCatalog(catalogOverrides)),
+  );
+  const extras = (options.tenants ?? []).map((extra) => ({
+    key: extra.key,
+    config: tenantConfigSchema.parse(extra.config),
+  }));
+  const policy = loadPolicyDocument({
+    tenants: [served, ...extras.map((extra) => extra.config)],
+    modelCatalog: catalogOverrides,
+  });
+  const servedTenant = policy.tenant(served.id) ?? served;
   const keyEntries = [
     {
-      tenantId: LOCAL_TENANT_ID,
-      keyId: `${LOCAL_TENANT_ID}/local-key`,
+      tenantId: servedTenant.id,
+      keyId: `${servedTenant.id}/local-key`,
       keySha256: hashTenantKey(options.localKey ?? DEFAULT_LOCAL_KEY),
     },
-  ];
-  for (const [index, extra] of (options.tenants ?? []).entries()) {
-    const config = tenantConfigSchema.parse(extra.config);
-    tenants.push(config);
-    keyEntries.push({
-      tenantId: config.id,
-      keyId: `${config.id}/key-${index + 1}`,
+    ...extras.map((extra, index) => ({
+      tenantId: extra.config.id,
+      keyId: `${extra.config.id}/key-${index + 1}`,
       keySha256: hashTenantKey(extra.key),
-    });
-  }
-  const policy = new PolicyDocument(tenants);
+    })),
+  ];
   const directory = new TenantKeyDirectory(keyEntries);
   const secret = options.tokenSecret ?? readOrCreateSecret(join(stateDir, 'token-secret'));
+  // A secret the tokenizer refuses would fail every request: fail here instead.
+  for (const tenant of policy.tenants) createTokenizer({ secret, tenantId: tenant.id });
   const dataKeys = LocalDataKeyProvider.fromFile(join(stateDir, 'master.key'));
 
   const modelClient =
@@ -236,7 +274,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         baseURL: options.anthropicBaseUrl ?? ANTHROPIC_PUBLIC_API,
       });
     });
-  if (!options.modelClient && provider === 'bedrock') {
+  if (!options.modelClient && policy.tenants.some((tenant) => tenant.provider === 'bedrock')) {
     // Fail at startup, clearly, rather than on the first request.
     await Promise.resolve(modelClient('bedrock')).catch((error: unknown) => {
       throw new Error(`GATEWAY_UPSTREAM=bedrock but the Bedrock adapter could not be loaded: ${String(error)}`);
@@ -263,6 +301,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     void (async () => {
       const writer = responseWriterFor(res);
       try {
+        if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/health') {
+          // Liveness for scripts and humans: no key, no audit record, no tenant data beyond the served id.
+          const body = JSON.stringify({ status: 'ok', tenant: servedTenant.id, provider: servedTenant.provider });
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+          return;
+        }
         const headers = headersOf(req);
         const credential = extractCredential(headers);
         const identity: CallerIdentity | null = credential ? directory.verify(credential.value) : null;
@@ -294,6 +339,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     url: `http://${address.address}:${address.port}`,
     auditDir,
     deadLetterDir,
+    tenant: servedTenant,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -104,7 +104,8 @@ describe('Anthropic SDK through the gateway', () => {
     const { data, response } = await client().messages.create(simple).withResponse();
     expect(data.content[0]).toEqual({ type: 'text', text: 'Hello from the fake upstream.' });
     expect(fake.calls[0]?.headers.authorization).toBe('Bearer upstream-key');
-    expect(fake.calls[0]?.body.model).toBe('claude-sonnet-4-6');
+    // The built-in tenant's `sonnet` is the current Sonnet.
+    expect(fake.calls[0]?.body.model).toBe('claude-sonnet-5-5');
     expect(fake.calls[0]?.body.inference_geo).toBe('global');
     const requestId = response.headers.get('request-id') ?? '';
     expect(requestId).toMatch(/^req_/);
@@ -128,7 +129,7 @@ describe('Anthropic SDK through the gateway', () => {
       inference_geo_actual: 'global',
       upstream_attempts: 1,
     });
-    expect(post.cost_usd).toBeCloseTo(costUsd('claude-sonnet-4-6', DEFAULT_USAGE, 'global') ?? -1, 9);
+    expect(post.cost_usd).toBeCloseTo(costUsd('claude-sonnet-5-5', DEFAULT_USAGE, 'global') ?? -1, 9);
     expect(post.upstream_request_id).toMatch(/^req_fake_/);
   });
 
@@ -190,7 +191,7 @@ describe('Anthropic SDK through the gateway', () => {
     expect(strict.data.map((m) => m.id)).toEqual(['sonnet', 'haiku', 'claude-sonnet-4-6', 'claude-haiku-4-5-20251001']);
     const count = await client().messages.countTokens({ model: 'haiku', messages: simple.messages });
     expect(count.input_tokens).toBe(42);
-    expect(fake.calls[0]?.body.model).toBe('claude-haiku-4-5-20251001');
+    expect(fake.calls[0]?.body.model).toBe('claude-haiku-5-5');
   });
 });
 

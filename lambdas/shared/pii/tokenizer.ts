@@ -15,7 +15,7 @@ export const TOKEN_HASH_LENGTH = 10;
 /** Matches one token this module produces, e.g. `[IN_AADHAAR_7k2f9q3a2b]` (not global: add `g` for a scan). */
 export const TOKEN_PATTERN = /\[([A-Z][A-Z0-9_]{0,31})_([a-z2-7]{8,26})\]/;
 const HKDF_SALT = Buffer.from('claude-compliance-gateway/pii-token/salt/v1', 'utf8');
-const MIN_SECRET_BYTES = 32;
+export const MIN_SECRET_BYTES = 32;
 
 /** Options for {@link createTokenizer}. */
 export interface TokenizerOptions {
