@@ -44,6 +44,7 @@ export async function startNpmRunDev(options: NpmRunDevOptions): Promise<NpmRunD
       HOME: process.env.HOME ?? tmpdir(),
       PORT: '0',
       GATEWAY_AUDIT_DIR: options.auditDir,
+      GATEWAY_DEAD_LETTER_DIR: join(options.auditDir, '..', 'dead-letter'),
       GATEWAY_UPSTREAM: 'anthropic',
       GATEWAY_ANTHROPIC_BASE_URL: options.upstreamUrl,
       ANTHROPIC_API_KEY: 'upstream-key-for-the-fake',

@@ -65,10 +65,6 @@ const betasOf = (call: RecordedCall | undefined): string[] => {
     .filter(Boolean);
 };
 
-/** The `betas` column (issue 10); read by name so this file compiles before and after it exists. */
-const recordedBetas = (record: AuditRecord | undefined): unknown =>
-  record ? (record as unknown as Record<string, unknown>).betas : undefined;
-
 const eventOf = (records: readonly AuditRecord[], event: string): AuditRecord | undefined =>
   records.find((record) => record.event === event);
 
@@ -83,8 +79,8 @@ function expectRecordedCalls(calls: Map<string, AuditRecord[]>, upstream: readon
     expect(post).toMatchObject({ tenant_id: 'local-dev', status: 'ok', http_status: 200 });
     const sent = betasOf(upstream[index]).sort();
     expect(sent).toContain('claude-code-20250219');
-    expect([...((recordedBetas(pre) as string[] | undefined) ?? [])].sort()).toEqual(sent);
-    expect([...((recordedBetas(post) as string[] | undefined) ?? [])].sort()).toEqual(sent);
+    expect([...(pre?.betas ?? [])].sort()).toEqual(sent);
+    expect([...(post?.betas ?? [])].sort()).toEqual(sent);
     return pre as AuditRecord;
   });
 }
