@@ -96,6 +96,34 @@ export class OverloadedError extends GatewayError {
   override readonly name = 'OverloadedError';
 }
 
+/**
+ * Reason codes of `rejected` audit records, by HTTP status (stable: auditors query on them). A 4xx without its own
+ * code is `rejected_other`.
+ */
+export const REJECTION_REASONS = {
+  400: 'invalid_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'request_too_large',
+  other: 'rejected_other',
+} as const;
+
+/** The reason code a `rejected` record gives for a 4xx refusal. */
+export function rejectionReason(error: GatewayError): string {
+  switch (error.status) {
+    case 400:
+      return REJECTION_REASONS[400];
+    case 404:
+      return REJECTION_REASONS[404];
+    case 405:
+      return REJECTION_REASONS[405];
+    case 413:
+      return REJECTION_REASONS[413];
+    default:
+      return REJECTION_REASONS.other;
+  }
+}
+
 /** Anthropic's error response body. */
 export interface AnthropicErrorBody {
   readonly type: 'error';

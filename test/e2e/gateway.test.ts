@@ -432,7 +432,7 @@ describe('the audit folder', () => {
       expect(readFileSync(file, 'utf8')).not.toContain(EMAIL);
       expect(statSync(file).mode & 0o777).toBe(0o444);
       expect(file).toMatch(
-        /audit\/v1\/dt=\d{4}-\d{2}-\d{2}\/tenant=[a-z0-9-]+\/\d{6}-req_[A-Za-z0-9_-]+-(pre_call|post_call|denied)\.json$/,
+        /audit\/v1\/dt=\d{4}-\d{2}-\d{2}\/tenant=[a-z0-9-]+\/\d{6}-req_[A-Za-z0-9_-]+-(pre_call|post_call|denied|rejected)\.json$/,
       );
     }
   });

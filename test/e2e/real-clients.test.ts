@@ -40,7 +40,7 @@ const claudeCodeClient = () =>
     apiKey: KEYS.local,
     baseURL: gateway.url,
     maxRetries: 0,
-    defaultHeaders: { 'anthropic-version': '2023-06-01', 'x-app': 'cli' },
+    defaultHeaders: { 'anthropic-version': '2023-06-01', 'user-agent': 'claude-cli/2.1.332 (external, sdk-cli)' },
     defaultQuery: { beta: 'true' },
   });
 
@@ -105,6 +105,7 @@ describe('Claude Code-shaped calls through the gateway (official SDK, beta surfa
     expect(call?.url).toBe('/v1/messages?beta=true');
     expect(call?.headers['anthropic-beta']).toBe(CLAUDE_CODE_BETAS.join(','));
     expect(call?.headers['anthropic-version']).toBe('2023-06-01');
+    expect(call?.headers['user-agent']).toBe('claude-cli/2.1.332 (external, sdk-cli)');
     expect((call?.body.messages as Array<{ role: string }>).map((m) => m.role)).toEqual(['user', 'system']);
     expect(call?.body.context_management).toEqual({ edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] });
 
