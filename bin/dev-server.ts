@@ -124,13 +124,13 @@ async function main(): Promise<void> {
   const aliases = Object.entries(served.models)
     .filter(([alias, id]) => alias !== id)
     .map(([alias, id]) => `${alias} -> ${id}`);
-  const pinned = Object.values(served.models).length;
+  const accepted = Object.keys(served.models).length;
   console.log(`claude-compliance-gateway (local) listening on ${server.url}`);
   console.log(`  tenant     ${served.id}${tenant ? ` (from ${configPath})` : ' (built-in)'}`);
   console.log(
     `  upstream   ${note ?? `provider ${served.provider}`}${served.provider === 'anthropic' ? `, ${baseUrl}` : ''}`,
   );
-  console.log(`  models     ${aliases.join(', ')}${aliases.length > 0 ? '; ' : ''}${pinned} pinned in all`);
+  console.log(`  models     ${aliases.join(', ')}${aliases.length > 0 ? '; ' : ''}${accepted} model names accepted`);
   console.log(
     `  policy     redaction ${served.redaction.mode}; classifications ${served.dataClassifications.allowed.join(',')}` +
       ` (default ${served.dataClassifications.default}); ZDR opt-ins ${served.zdrOptIns.map((o) => o.feature).join(',') || 'none'}`,

@@ -95,8 +95,11 @@ export function makeAuthorizer(deps: AuthorizerDeps): Authorizer {
     if (!credential) throw new Error(UNAUTHORIZED);
 
     const directory = await deps.directory();
+    // A JWT is an OAuth2 access token whichever header carries it: Claude Code's apiKeyHelper sends the same token
+    // as both `x-api-key` and `Authorization: Bearer`, and `x-api-key` wins the extraction. Tenant keys are never
+    // JWT-shaped (no dots), so this cannot send a tenant key down the token path.
     const outcome =
-      credential.source === 'bearer' && looksLikeJwt(credential.value) && deps.accessTokens
+      looksLikeJwt(credential.value) && deps.accessTokens
         ? await identityFromAccessToken(credential.value, deps.accessTokens, directory, deps.logger)
         : { identity: directory.keys.verify(credential.value) };
     if (outcome.denied) await recordDenial(deps, event, outcome.denied, now() - startedAt);

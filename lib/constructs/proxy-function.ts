@@ -348,6 +348,8 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
   private createAnthropicApiKeySecret(auditKey: kms.IKey): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'AnthropicApiKey', {
       // A stable name the README's deploy step and the stack output give, so the engineer fills the right one.
+      // Deleting the stack does not block a redeploy under the same name: CloudFormation deletes secrets without
+      // a recovery window (aws-cloudformation/cloudformation-coverage-roadmap#1999); a RETAIN policy would.
       secretName: anthropicApiKeySecretNameFor(Stack.of(this).stackName),
       description: 'Upstream Anthropic API key of the Claude gateway: set {"apiKey":"sk-ant-..."} after deploying',
       encryptionKey: auditKey,

@@ -1,12 +1,12 @@
 /**
  * Bedrock's invocation logs are write-once. Two layouts are recognised:
- * - a dedicated bucket with Object Lock on and NO default retention, where an S3-event function sets each
- *   delivered object's retention (issue 11: nothing documents that Bedrock's writer sends the Content-MD5 or
+ * - a dedicated bucket with Object Lock on and NO default retention, where an S3-event function (object-created
+ *   notification to Lambda, or EventBridge) sets each delivered object's retention (issue 11: nothing documents that Bedrock's writer sends the Content-MD5 or
  *   `x-amz-checksum-*` header S3 requires for puts under default retention);
  * - the audit bucket itself (the earlier layout), locked by its default retention.
  * Either way the proof is on delivered objects: each sampled one must carry the configured mode and days.
  */
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketNotificationConfigurationCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { readObjectLock } from './audit-bucket-check';
 import { bedrockLoggingExpectation } from './bedrock-logging-expectation';
 import { type DoctorCheck, fail, pass, skip } from './check';
@@ -45,6 +45,22 @@ export function bedrockLogBucketCheck(s3: S3Client, now: () => Date): DoctorChec
           "remove the default rule from the Bedrock log bucket (S3 rejects Bedrock's puts if its writer sends no " +
             'checksum); retention comes from the per-object retention function',
           details,
+        );
+      }
+      if (dedicated) {
+        const notifications = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+        const invokesOnCreate = (notifications.LambdaFunctionConfigurations ?? []).some((target) =>
+          (target.Events ?? []).some((event) => event.startsWith('s3:ObjectCreated:')),
+        );
+        if (!invokesOnCreate && !notifications.EventBridgeConfiguration) {
+          return fail(
+            `no object-created notification on ${bucket}: nothing sets retention on delivered logs`,
+            'redeploy the AuditData stack (it wires the per-object retention function to the bucket)',
+            details,
+          );
+        }
+        details.push(
+          invokesOnCreate ? 'object-created events invoke a function' : 'object-created events go to EventBridge',
         );
       }
       const listing = await s3.send(

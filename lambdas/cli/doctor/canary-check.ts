@@ -2,7 +2,7 @@
  * One real call through the deployed API, followed through every place it must leave a trace:
  * 1. the tenant key (from `--api-key`/GATEWAY_DOCTOR_API_KEY, or the tenant's key secret) and a model the tenant
  *    may call (`--model`, or the first one `GET /v1/models` lists);
- * 2. `POST /v1/messages` answers 200 with a `request-id` header;
+ * 2. a streamed `POST /v1/messages` answers 200 with a `request-id` header and a complete event stream;
  * 3. the pre-call and post-call records for that request id are in the audit bucket, valid, locked as configured;
  * 4. for the Bedrock provider, CloudTrail's event history holds the InvokeModel event whose `requestID` is the
  *    record's `upstream_request_id` (CloudTrail records it within about 5 minutes, so this step polls).
@@ -94,6 +94,9 @@ async function runCanary(deps: CanaryCheckDeps, outputs: StackOutputs): Promise<
   const call = await postJson(new URL('v1/messages', apiUrl), apiKey, {
     model,
     max_tokens: CANARY_MAX_TOKENS,
+    // Streamed, as Claude Code and most SDK users call: proves REST response streaming end to end in the region,
+    // and (for Bedrock) that a streamed call's recorded request id is the one CloudTrail shows.
+    stream: true,
     messages: [{ role: 'user', content: CANARY_PROMPT }],
   });
   const requestId = call.headers.get('request-id');
@@ -109,6 +112,13 @@ async function runCanary(deps: CanaryCheckDeps, outputs: StackOutputs): Promise<
   if (!requestId)
     return stop('the response has no request-id header', 'redeploy the Gateway stack (the proxy sets it)');
   const details = [`tenant ${tenantId}, model ${model}`, `request-id ${requestId}`];
+  if (!isCompleteStream(call)) {
+    stop(
+      'the 200 answer is not a complete event stream (no message_stop event)',
+      'check the API integration streams (responseTransferMode STREAM) and read the proxy log for this request id',
+      details,
+    );
+  }
 
   const bucket = outputs.auditData.get(AUDIT_DATA_OUTPUTS.auditBucketName);
   const keys = await waitForRecordKeys(deps, bucket, tenantId, requestId, startedAt);
@@ -224,6 +234,16 @@ const postJson = (url: URL, apiKey: string, payload: unknown): Promise<HttpAnswe
     headers: { ...authHeaders(apiKey), 'content-type': 'application/json' },
     body: JSON.stringify(payload),
   });
+
+/** A server-sent event stream that reached Anthropic's closing `message_stop` event. */
+function isCompleteStream(answer: HttpAnswer): boolean {
+  const type = answer.headers.get('content-type') ?? '';
+  return (
+    type.startsWith('text/event-stream') &&
+    typeof answer.body === 'string' &&
+    /^event: message_stop$/m.test(answer.body)
+  );
+}
 
 /** The Anthropic-shaped error's type and message, or the start of whatever came back. */
 function errorText(body: unknown): string {

@@ -66,9 +66,11 @@ export class MissingOutputError extends Error {
 
 /** The message and, for AWS SDK errors, the error name (AccessDenied, NoSuchBucket...). Never a value read. */
 export function describeError(error: unknown): string {
+  let text = String(error);
   if (error instanceof Error)
-    return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
-  return String(error);
+    text = error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
+  // First line only: SDK deserialization errors append hints on further lines, which would break the report.
+  return text.split('\n')[0]?.trim() ?? '';
 }
 
 /** Runs one check, timing it and turning an unexpected throw into a `fail` (the doctor reports, never crashes). */
@@ -86,8 +88,8 @@ export async function runCheck(check: DoctorCheck, context: CheckContext, now: (
           )
         : fail(
             `could not complete: ${describeError(error)}`,
-            'check that your credentials may call the API named above in this region (read-only access suffices ' +
-              'for every check except the canary, which also needs secretsmanager:GetSecretValue on the tenant key)',
+            "check the credentials and --region: README (After deploy: npm run doctor) lists each check's AWS " +
+              'calls; read-only access suffices except for the canary, which also reads the tenant key secret',
           );
   }
   return { id: check.id, title: check.title, durationMs: now() - started, ...outcome };

@@ -7,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { alarmSubscriptionCheck } from './alarm-subscription-check';
+import { anthropicKeyCheck } from './anthropic-key-check';
 import { auditBucketCheck } from './audit-bucket-check';
 import { bedrockEndpointCheck, type HttpProbe } from './bedrock-endpoint-check';
 import { bedrockLogBucketCheck } from './bedrock-log-bucket-check';
@@ -36,6 +37,7 @@ export function doctorChecks(clients: DoctorClients, canary: CanaryOptions): Doc
     bedrockLogBucketCheck(clients.s3, clients.now),
     trailCheck(clients.cloudTrail),
     alarmSubscriptionCheck(clients.sns),
+    anthropicKeyCheck(clients.secrets),
     lambdaRuntimeCheck(clients.lambda),
     bedrockEndpointCheck({ ec2: clients.ec2, probe: clients.probe }),
     canaryCheck({

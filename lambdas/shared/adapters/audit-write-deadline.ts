@@ -85,7 +85,8 @@ export async function withDeadline<T>(deadlineMs: number, write: (signal: AbortS
       reject(error);
     }, deadlineMs);
   });
-  const attempt = write(controller.signal);
+  // Promise.resolve: a client (or a test double) may hand back a plain value; the race needs a promise.
+  const attempt = Promise.resolve(write(controller.signal));
   // The losing promise must not become an unhandled rejection.
   attempt.catch(() => undefined);
   try {

@@ -264,7 +264,7 @@ const postCallUpdateSchema = auditRecordSchema
  * case the catalog id behind the provider id that did.
  */
 function postCallCatalogModelId(pre: AuditRecord, outcome: CallOutcome): string | null {
-  const preCatalogId = pre.catalog_model_id ?? null;
+  const preCatalogId = pre.catalog_model_id;
   if (outcome.modelId === null || outcome.modelId === pre.model_id) return preCatalogId;
   return catalogIdForProviderModel(outcome.modelId) ?? preCatalogId;
 }

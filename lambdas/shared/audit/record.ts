@@ -92,7 +92,7 @@ export const auditRecordSchema = z
       .string()
       .max(256)
       .nullable()
-      .optional()
+      .default(null)
       .describe(
         'Catalog model id the call was for; differs from model_id on Bedrock, where model_id is the profile id',
       ),

@@ -86,13 +86,13 @@ export function modelDimension(modelId: string | null, catalogModelIds: Readonly
 }
 
 /**
- * The catalog id a record's call was for. On Bedrock `model_id` is the inference-profile id
+ * The catalog id of the model a record's call went to (null when none was called). On Bedrock `model_id` is the inference-profile id
  * (`global.anthropic.…`), so the record's `catalog_model_id` is used, or, for records written before that field
  * existed, the catalog id behind the profile id; an id no catalog knows is returned as it is.
  */
 export function recordCatalogModelId(record: AuditRecord): string | null {
-  if (record.catalog_model_id) return record.catalog_model_id;
   if (record.model_id === null) return null;
+  if (record.catalog_model_id) return record.catalog_model_id;
   return catalogIdForProviderModel(record.model_id) ?? record.model_id;
 }
 

@@ -156,6 +156,18 @@ describe('authorizer: OAuth2 client-credentials access tokens', () => {
     expect(logger.calls).toEqual([]);
   });
 
+  it.each([
+    [
+      'in x-api-key and Authorization: Bearer (Claude Code apiKeyHelper)',
+      (t: string) => ({ 'x-api-key': t, authorization: `Bearer ${t}` }),
+    ],
+    ['in x-api-key alone', (t: string) => ({ 'x-api-key': t })],
+  ])('allows a valid access token sent %s', async (_label, headers) => {
+    const { authorize } = setup();
+    const result = await authorize(event(headers(accessToken(key))));
+    expect(result.context).toEqual({ tenantId: 'globex', principal: 'client-globex' });
+  });
+
   it('refuses an expired token of a known client and logs the tenant, never the token', async () => {
     // Prepare
     const { authorize, logger } = setup();

@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { type DevServer, LOCAL_TENANT_ID, startDevServer } from '../../../lambdas/local/dev-server';
+import { type DevServer, LOCAL_TENANT_ID, localTenant, startDevServer } from '../../../lambdas/local/dev-server';
 import { InvalidTokenSecretError, tokenSecretFromEnv } from '../../../lambdas/local/token-secret';
+import { tenantCatalogIssues } from '../../../lambdas/shared/policy/catalog-check';
 import { parseGatewayConfig } from '../../../lib/config';
 import { readRecords, waitForRecord } from '../../e2e/audit-files';
 import { type FakeAnthropic, startFakeAnthropic } from '../../helpers/fake-anthropic';
@@ -102,6 +103,20 @@ describe('GATEWAY_TOKEN_SECRET', () => {
 });
 
 describe('the built-in tenant', () => {
+  it.each(['anthropic', 'bedrock'] as const)('on %s lists only models it can route, so start-up passes', (provider) => {
+    // Act
+    const tenant = localTenant(provider);
+
+    // Assess: Fable 5.2 has no Bedrock profile, so a Bedrock upstream leaves it out instead of failing start-up.
+    expect(tenantCatalogIssues(tenant)).toEqual([]);
+    expect(tenant.models).toMatchObject({
+      opus: 'claude-opus-5-5',
+      sonnet: 'claude-sonnet-5-5',
+      haiku: 'claude-haiku-5-5',
+    });
+    expect('claude-fable-5-2' in tenant.models).toBe(provider === 'anthropic');
+  });
+
   it("serves Claude Code's current models by alias and by id, and a health route without a key", async () => {
     // Prepare
     const gateway = await serve();

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { auditBucketCheck } from '../../../../lambdas/cli/doctor/audit-bucket-check';
-import { runCheck } from '../../../../lambdas/cli/doctor/check';
+import { describeError, runCheck } from '../../../../lambdas/cli/doctor/check';
 import { AUDIT_BUCKET, awsError, contextFixture } from './fixtures';
 
 const s3 = mockClient(S3Client);
@@ -84,5 +84,14 @@ describe('auditBucketCheck', () => {
 
     expect(result.status).toBe('fail');
     expect(result.summary).toBe('could not complete: AccessDenied: not allowed');
+  });
+});
+
+describe('describeError', () => {
+  it('keeps the first line of an SDK error, so the report stays one line per finding', () => {
+    expect(
+      describeError(awsError('SerializationError', 'XML parse error.\n  Deserialization error: see $response')),
+    ).toBe('SerializationError: XML parse error.');
+    expect(describeError('plain')).toBe('plain');
   });
 });

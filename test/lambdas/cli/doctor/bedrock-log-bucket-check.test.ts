@@ -1,4 +1,5 @@
 import {
+  GetBucketNotificationConfigurationCommand,
   GetObjectLockConfigurationCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -31,6 +32,14 @@ beforeEach(() => {
   s3.on(GetObjectLockConfigurationCommand).resolves({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } });
   s3.on(ListObjectsV2Command).resolves({ Contents: keys.map((Key) => ({ Key })) });
   s3.on(HeadObjectCommand).resolves(lockedFor(365));
+  s3.on(GetBucketNotificationConfigurationCommand).resolves({
+    LambdaFunctionConfigurations: [
+      {
+        LambdaFunctionArn: 'arn:aws:lambda:ap-south-1:111122223333:function:retention',
+        Events: ['s3:ObjectCreated:*'],
+      },
+    ],
+  });
 });
 
 const run = (context = contextFixture()) =>
@@ -63,6 +72,27 @@ describe('bedrockLogBucketCheck', () => {
       logKey(13),
       logKey(14),
     ]);
+  });
+
+  it('fails when no object-created notification reaches a retention function, and accepts EventBridge', async () => {
+    s3.on(GetBucketNotificationConfigurationCommand).resolves({
+      LambdaFunctionConfigurations: [
+        { LambdaFunctionArn: 'arn:aws:lambda:::function:x', Events: ['s3:ObjectRemoved:*'] },
+      ],
+    });
+
+    const result = await run();
+
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe(
+      `no object-created notification on ${BEDROCK_LOG_BUCKET}: nothing sets retention on delivered logs`,
+    );
+    expect(s3.commandCalls(GetBucketNotificationConfigurationCommand)[0]?.args[0].input).toEqual({
+      Bucket: BEDROCK_LOG_BUCKET,
+    });
+
+    s3.on(GetBucketNotificationConfigurationCommand).resolves({ EventBridgeConfiguration: {} });
+    expect((await run()).status).toBe('pass');
   });
 
   it('fails when the dedicated bucket has a default retention rule (the design has none)', async () => {

@@ -45,6 +45,17 @@ let server: Server;
 let apiUrl: string;
 let seen: Seen[];
 let messagesStatus: number;
+let streamEvents: Array<[string, unknown]> | undefined;
+
+/** What the gateway relays for a one-word answer: Anthropic's event sequence. */
+const SSE_EVENTS: Array<[string, unknown]> = [
+  ['message_start', { type: 'message_start', message: { id: 'msg_1', role: 'assistant', content: [] } }],
+  ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+  ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'ok' } }],
+  ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+  ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } }],
+  ['message_stop', { type: 'message_stop' }],
+];
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -76,11 +87,10 @@ beforeAll(async () => {
         has_more: false,
       });
     } else if (req.method === 'POST' && req.url === '/prod/v1/messages' && messagesStatus === 200) {
-      json(
-        200,
-        { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'ok' }] },
-        { 'request-id': REQUEST_ID },
-      );
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'request-id': REQUEST_ID });
+      const events = streamEvents ?? SSE_EVENTS;
+      for (const [event, data] of events) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      res.end();
     } else {
       json(
         messagesStatus,
@@ -133,6 +143,7 @@ const bedrockEvent = (requestID: string) => ({
 beforeEach(() => {
   seen = [];
   messagesStatus = 200;
+  streamEvents = undefined;
   s3.reset();
   secrets.reset();
   cloudTrail.reset();
@@ -185,6 +196,7 @@ describe('canaryCheck', () => {
     expect(seen[1]?.body).toEqual({
       model: 'sonnet',
       max_tokens: 8,
+      stream: true,
       messages: [{ role: 'user', content: CANARY_PROMPT }],
     });
     // Listing starts a minute before the call, inside the tenant's prefix for that day.
@@ -240,6 +252,15 @@ describe('canaryCheck', () => {
     expect(result.status).toBe('fail');
     expect(result.summary).toBe('POST /v1/messages answered 403: permission_error: model not allowed');
     expect(result.details).toEqual([`request-id ${REQUEST_ID}`]);
+  });
+
+  it('fails when the stream stops before message_stop (no streaming end to end)', async () => {
+    streamEvents = SSE_EVENTS.slice(0, 3);
+
+    const result = await run();
+
+    expect(result.summary).toBe('the 200 answer is not a complete event stream (no message_stop event)');
+    expect(s3.calls()).toHaveLength(0);
   });
 
   it('fails on a refused key, before any message is sent', async () => {

@@ -31,6 +31,7 @@ function fullRecord(): AuditRecord {
     provider: 'bedrock',
     model_requested: 'sonnet',
     model_id: 'global.anthropic.claude-sonnet-4-6',
+    catalog_model_id: 'claude-sonnet-4-6',
     residency_policy: 'bedrock:global',
     inference_geo_requested: 'global',
     inference_geo_actual: 'global',

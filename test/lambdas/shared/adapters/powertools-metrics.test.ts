@@ -124,6 +124,7 @@ describe('PowertoolsGatewayMetrics', () => {
       status: 'denied',
       deny_reason: 'residency_not_allowed',
       model_id: null,
+      catalog_model_id: null,
       pii_counts: {},
     };
     const metrics = new PowertoolsGatewayMetrics({ context });
