@@ -34,15 +34,26 @@ export class AuthenticationError extends GatewayError {
 
 /** A policy refusal. `reason` is a short machine-readable code recorded in the `denied` audit record. */
 export class PermissionError extends GatewayError {
-  readonly type = 'permission_error';
-  readonly status = 403;
-  override readonly name = 'PermissionError';
+  readonly type: AnthropicErrorType = 'permission_error';
+  readonly status: number = 403;
+  override readonly name: string = 'PermissionError';
   constructor(
     message: string,
     readonly reason: string,
   ) {
     super(message);
   }
+}
+
+/**
+ * A policy refusal of the model itself (not allowed, not pinned): answered as Anthropic answers a model it does
+ * not serve, 404 `not_found_error`, so clients show a model problem (Claude Code prints "There's an issue with the
+ * selected model"; a 403 makes it print "Failed to authenticate"). Still a policy denial with a `denied` record.
+ */
+export class ModelNotAvailableError extends PermissionError {
+  override readonly type: AnthropicErrorType = 'not_found_error';
+  override readonly status: number = 404;
+  override readonly name = 'ModelNotAvailableError';
 }
 
 export class NotFoundError extends GatewayError {

@@ -7,7 +7,7 @@
  * any check can refuse, so a refusal is recorded from the same facts as a call.
  */
 import { createHash } from 'node:crypto';
-import { InvalidRequestError, PermissionError } from '../errors';
+import { InvalidRequestError, ModelNotAvailableError, PermissionError } from '../errors';
 import { detectFeatures, type FeatureSource, parseBetas } from '../messages/features';
 import { allowedRoutes, type CatalogModel, catalogModel, type ModelRoute } from './model-catalog';
 import type { GatewayOperation, RequestFacts } from './request-facts';
@@ -110,7 +110,7 @@ export function residencyPolicyLabel(tenant: TenantConfig): string {
 /** Resolves what the client sent to a catalog model the tenant allows. */
 export function resolveModel(tenant: TenantConfig, requested: string): { alias: string | null; model: CatalogModel } {
   if (/-latest$/.test(requested)) {
-    throw new PermissionError(
+    throw new ModelNotAvailableError(
       `Model "${requested}" is not pinned; use one of this tenant's models (see GET /v1/models).`,
       DENY_REASONS.unpinnedModel,
     );
@@ -120,7 +120,7 @@ export function resolveModel(tenant: TenantConfig, requested: string): { alias: 
   const catalogId = pinned ?? (Object.values(tenant.models).includes(requested) ? requested : undefined);
   const model = catalogId ? catalogModel(catalogId) : undefined;
   if (!model) {
-    throw new PermissionError(
+    throw new ModelNotAvailableError(
       `Model "${requested}" is not allowed for this tenant (see GET /v1/models).`,
       DENY_REASONS.modelNotAllowed,
     );

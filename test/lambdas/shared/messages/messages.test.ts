@@ -235,9 +235,8 @@ describe('detectFeatures', () => {
       'thinking',
       'tool_search',
       'tools',
-      'unknown_beta:mid-conversation-tool-changes-2026-07-01',
-      'unknown_beta:per-turn-control-2026-07-01',
     ]);
+    expect(report.zdrEligible).toBe(true);
     expect(report.betas).toHaveLength(8);
   });
 
