@@ -107,6 +107,15 @@ function operationOf(path: string): GatewayOperation {
   return 'other';
 }
 
+/** The model id of `/v1/models/{id}`; a malformed escape is a 404 like any unknown id, never a 500. */
+function modelIdOf(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new NotFoundError('model: not a valid model id');
+  }
+}
+
 /** 4xx refusals other than policy denials (written by the policy step) and authentication (no caller to record). */
 function isRejection(error: unknown): error is GatewayError {
   return (
@@ -178,7 +187,7 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
         allow('GET');
         if (!tenant)
           throw new PermissionError('This tenant has no policy in this gateway.', DENY_REASONS.unknownTenant);
-        const id = path === '/v1/models' ? null : decodeURIComponent(path.slice('/v1/models/'.length));
+        const id = path === '/v1/models' ? null : modelIdOf(path.slice('/v1/models/'.length));
         await handleModels(res, tenant, id);
       } else {
         throw new NotFoundError(`Not found: ${method} ${path.slice(0, 200)}`);

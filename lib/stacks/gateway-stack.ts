@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { GATEWAY_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
 import type { GatewayConfig } from '../config';
@@ -19,6 +20,7 @@ import { GatewayNetwork } from '../constructs/gateway-network';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { ProxyFunction, proxyRoleNameFor } from '../constructs/proxy-function';
 import { TenantIdentity } from '../constructs/tenant-identity';
+import type { TenantSecrets } from '../constructs/tenant-secrets';
 import { addFunctionRuntimesOutput } from './doctor-outputs';
 
 export interface GatewayStackProps extends StackProps {
@@ -30,6 +32,10 @@ export interface GatewayStackProps extends StackProps {
   readonly auditBucket: s3.IBucket;
   /** HMAC key behind stable PII tokens. */
   readonly tokenSecret: secretsmanager.ISecret;
+  /** Tenant key and usage-identifier secrets (AuditDataStack.tenantSecrets). */
+  readonly tenantSecrets: Pick<TenantSecrets, 'secretNamePrefix' | 'tenants'>;
+  /** Post-call records the audit sink rejected (AuditDataStack.auditDeadLetterQueue). */
+  readonly auditDeadLetterQueue: sqs.IQueue;
   /** Where the daily checks write query results. */
   readonly athenaResultsBucket: s3.IBucket;
   readonly athenaWorkgroupName: string;
@@ -72,6 +78,7 @@ export class GatewayStack extends Stack {
       securityGroup: this.network.lambdaSecurityGroup,
       auditBucket: props.auditBucket,
       auditKey: props.auditKey,
+      auditDeadLetterQueue: props.auditDeadLetterQueue,
       reidentificationKey: props.reidentificationKey,
       tokenSecret: props.tokenSecret,
       logRetention,
@@ -83,6 +90,7 @@ export class GatewayStack extends Stack {
 
     this.identity = new TenantIdentity(this, 'TenantIdentity', {
       tenants: config.tenants,
+      tenantSecrets: props.tenantSecrets,
       encryptionKey: props.auditKey,
       // Known tenants refused at the edge (an expired OAuth2 token, say) get a `denied` record too.
       auditBucket: props.auditBucket,

@@ -150,16 +150,15 @@ const sharedShape = {
 export const messagesRequestSchema = z
   .object({
     ...sharedShape,
-    max_tokens: z.number().int().positive(),
+    // 0 populates the prompt cache without generating (SDK 1.17: pre-warming).
+    max_tokens: z.number().int().min(0),
     stream: z.boolean().optional(),
     temperature: z.number().min(0).max(1).optional(),
     top_p: z.number().min(0).max(1).optional(),
     top_k: z.number().int().min(0).optional(),
     stop_sequences: z.array(z.string()).optional(),
-    metadata: z
-      .object({ user_id: z.string().max(256).nullish() })
-      .loose()
-      .optional(),
+    // Claude Code sends a JSON string here; the SDK types set no length limit.
+    metadata: z.object({ user_id: z.string().nullish() }).loose().optional(),
     service_tier: z.string().max(64).optional(),
     inference_geo: z.string().max(64).nullish(),
   })

@@ -77,9 +77,34 @@ describe('parseMessagesRequest', () => {
       /messages/,
     ],
     ['temperature', body({ temperature: 3 }), InvalidRequestError, /temperature/],
+    ['negative max_tokens', body({ max_tokens: -1 }), InvalidRequestError, /max_tokens/],
   ])('refuses %s', (_name, raw, type, message) => {
     expect(() => parseMessagesRequest(raw)).toThrow(type);
     expect(() => parseMessagesRequest(raw)).toThrow(message);
+  });
+
+  it('accepts max_tokens 0 (cache pre-warming) and a long metadata.user_id (Claude Code sends JSON there)', () => {
+    expect(parseMessagesRequest(body({ max_tokens: 0 })).max_tokens).toBe(0);
+    const userId = JSON.stringify({
+      device_id: 'd'.repeat(64),
+      account_uuid: 'a'.repeat(36),
+      session_id: 's'.repeat(200),
+    });
+    expect(parseMessagesRequest(body({ metadata: { user_id: userId } })).metadata?.user_id).toBe(userId);
+  });
+
+  it('refuses a body nested deeper than the readers can walk with 400, not a stack overflow', () => {
+    const nested = (depth: number) => {
+      const open = '{"type":"tool_result","tool_use_id":"t","content":['.repeat(depth);
+      return `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[${open}{"type":"text","text":"x"}${']}'.repeat(depth)}]}]}`;
+    };
+    expect(() => parseMessagesRequest(nested(10_000))).toThrow(InvalidRequestError);
+    expect(() => parseMessagesRequest(nested(10_000))).toThrow(/nests deeper than 128/);
+    // Brackets inside strings do not count.
+    const text = JSON.stringify({ ...valid, messages: [{ role: 'user', content: `${'['.repeat(500)}\\"{` }] });
+    expect(parseMessagesRequest(text).messages).toHaveLength(1);
+    const request = parseMessagesRequest(nested(60));
+    expect(detectFeatures(request).features).toEqual(['tool_result']);
   });
 
   it('refuses oversized bodies and too many messages with 413', () => {
