@@ -29,6 +29,8 @@ new GatewayStack(app, `${config.stackNamePrefix}-Gateway`, {
   reidentificationKey: auditData.reidentificationKey,
   auditBucket: auditData.auditBucket,
   tokenSecret: auditData.tokenSecret,
+  auditDeadLetterQueue: auditData.auditDeadLetterQueue,
+  tenantSecrets: auditData.tenantSecrets,
   athenaResultsBucket: auditData.athenaResultsBucket,
   athenaWorkgroupName: auditData.athenaWorkgroupName,
   glueDatabaseName: auditData.glueDatabaseName,

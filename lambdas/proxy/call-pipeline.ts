@@ -29,12 +29,12 @@ export async function handleCall(
   res: TrackedResponse,
   operation: CallOperation,
   facts: RequestFacts,
-  policyOf: TenantConfig | undefined,
+  tenantPolicy: TenantConfig | undefined,
   startedMs: number,
 ): Promise<void> {
   const { clock, logger } = services;
   const call = parseCall(req, operation, facts, services.limits);
-  const { tenant, decision } = await applyPolicy(services, policyOf, call, req.headers, facts, startedMs);
+  const { tenant, decision } = await applyPolicy(services, tenantPolicy, call, req.headers, facts, startedMs);
   const redacted = redactCall(services, tenant, call, decision);
   const preRecord = await writePreCall(services, facts, tenant, redacted.decision, redacted.prompt, call.promptSha256);
   const { leg, result } = await callUpstream(services, res, {

@@ -52,6 +52,12 @@ export const ENV = {
   glueDatabase: 'GATEWAY_GLUE_DATABASE',
   /** IAM role ARN of the gateway's proxy function (shadow Bedrock usage and reconciliation checks). */
   gatewayRoleArn: 'GATEWAY_ROLE_ARN',
+  /** Bedrock log retention: the bucket whose new objects get an Object Lock retention. */
+  bedrockLogBucket: 'GATEWAY_BEDROCK_LOG_BUCKET',
+  /** Bedrock log retention: days from delivery an object stays locked. */
+  retentionDays: 'GATEWAY_RETENTION_DAYS',
+  /** Bedrock log retention: Object Lock mode, COMPLIANCE or GOVERNANCE. */
+  retentionMode: 'GATEWAY_RETENTION_MODE',
   /** Powertools log level. */
   logLevel: 'POWERTOOLS_LOG_LEVEL',
 } as const;

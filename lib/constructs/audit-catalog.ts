@@ -71,7 +71,12 @@ export interface AuditCatalogProps {
    */
   readonly cloudTrailRegions?: readonly string[];
   /**
-   * Key prefix of Bedrock model invocation logs in the audit bucket.
+   * The bucket Bedrock delivers its invocation logs to.
+   * @default auditBucket
+   */
+  readonly bedrockInvocationBucket?: s3.IBucket;
+  /**
+   * Key prefix of Bedrock model invocation logs in `bedrockInvocationBucket`.
    * @default 'bedrock-invocations'
    */
   readonly bedrockInvocationLogPrefix?: string;
@@ -139,7 +144,8 @@ export class AuditCatalog extends Construct {
     const bucketName = props.auditBucket.bucketName;
     const auditLocation = `s3://${bucketName}/${AUDIT_PREFIX}`;
     const trailLocation = `s3://${bucketName}/${trailPrefix}/AWSLogs/${Aws.ACCOUNT_ID}/CloudTrail/`;
-    const bedrockLocation = `s3://${bucketName}/${bedrockPrefix}/AWSLogs/${Aws.ACCOUNT_ID}/BedrockModelInvocationLogs/${Aws.REGION}/`;
+    const bedrockBucketName = (props.bedrockInvocationBucket ?? props.auditBucket).bucketName;
+    const bedrockLocation = `s3://${bedrockBucketName}/${bedrockPrefix}/AWSLogs/${Aws.ACCOUNT_ID}/BedrockModelInvocationLogs/${Aws.REGION}/`;
 
     this.gatewayAuditTable = this.table('GatewayAuditTable', props.databaseName, {
       name: AUDIT_TABLES.gatewayAudit,

@@ -17,10 +17,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -31,6 +30,7 @@ import { ENV } from '../../lambdas/shared/env';
 import { METRIC_NAMESPACE } from '../../lambdas/shared/observability/metric-names';
 import { grantAuditRecordPut } from './audit-bucket';
 import { AUDIT_TABLES } from './audit-catalog';
+import { GatewayFunction } from './gateway-function';
 
 const AUDIT_ENTRY = join(__dirname, '..', '..', 'lambdas', 'audit', 'index.ts');
 const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
@@ -151,17 +151,33 @@ export class AuditProcessor extends Construct {
     props: AuditProcessorProps,
     options: { timeout: Duration; description: string; environment: Record<string, string> },
   ): nodejs.NodejsFunction {
-    const logGroup = new logs.LogGroup(this, `${id}LogGroup`, {
-      encryptionKey: props.auditKey,
-      retention: props.logRetention,
-    });
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    const inVpc = props.vpc !== undefined;
+    const runtime = new GatewayFunction(this, id, {
+      name: `audit-${handler}`,
+      entry: AUDIT_ENTRY,
+      handler,
       description: options.description,
+      memorySize: 512,
+      timeout: options.timeout,
+      logKey: props.auditKey,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroup ? [props.securityGroup] : undefined,
+      environment: options.environment,
+      noDeadLetterQueueReason:
+        handler === 'replay'
+          ? 'Invoked by an SQS event source: failed messages return to the queue and move to its redrive queue'
+          : 'A failed daily run raises the checks-failed alarm; EventBridge retries twice; the next day re-runs',
+      unreservedConcurrencyReason:
+        handler === 'replay'
+          ? 'Concurrency is capped by the SQS event source (maxConcurrency 2) without reserving account capacity'
+          : 'Invoked once a day by one EventBridge rule; reserving concurrency would take it from the account pool',
+      outsideVpcReason: 'Calls only AWS APIs; pass vpc to run it in the gateway VPC with endpoints',
     });
-    logGroup.grantWrite(role);
-    if (props.vpc !== undefined) {
-      role.addToPrincipalPolicy(
+    if (inVpc) {
+      runtime.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'VpcNetworkInterfaces',
           actions: [
@@ -175,29 +191,8 @@ export class AuditProcessor extends Construct {
         }),
       );
     }
-    const fn = new nodejs.NodejsFunction(this, `${id}Function`, {
-      entry: AUDIT_ENTRY,
-      handler,
-      description: options.description,
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
-      timeout: options.timeout,
-      role,
-      logGroup,
-      vpc: props.vpc,
-      vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
-      securityGroups: props.vpc && props.securityGroup ? [props.securityGroup] : undefined,
-      environment: {
-        ...options.environment,
-        [ENV.logLevel]: props.logLevel ?? 'INFO',
-        POWERTOOLS_SERVICE_NAME: 'claude-gateway-audit',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: [] },
-    });
-    this.acknowledgeFindings(fn, role, handler, props.vpc !== undefined);
-    return fn;
+    this.acknowledgeRoleFindings(runtime.role);
+    return runtime.function;
   }
 
   private grantChecks(
@@ -279,38 +274,7 @@ export class AuditProcessor extends Construct {
     );
   }
 
-  private acknowledgeFindings(fn: lambda.Function, role: iam.Role, handler: string, inVpc: boolean): void {
-    const findings = [
-      {
-        id: 'AwsSolutions-L1',
-        reason: 'Pinned to the Node.js 22 runtime the bundle targets and is tested on; upgrading is a tested change',
-      },
-      ...['HIPAA.Security', 'NIST.800.53.R5'].flatMap((pack) => [
-        {
-          id: `${pack}-LambdaConcurrency`,
-          reason:
-            handler === 'replay'
-              ? 'Concurrency is capped by the SQS event source (maxConcurrency 2) without reserving account capacity'
-              : 'Invoked once a day by one EventBridge rule; reserving concurrency would take it from the account pool',
-        },
-        {
-          id: `${pack}-LambdaDLQ`,
-          reason:
-            handler === 'replay'
-              ? 'Invoked by an SQS event source: failed messages return to the queue and move to its redrive queue'
-              : 'A failed daily run raises the checks-failed alarm; EventBridge retries twice; the next day re-runs',
-        },
-        ...(inVpc
-          ? []
-          : [
-              {
-                id: `${pack}-LambdaInsideVPC`,
-                reason: 'Calls only AWS APIs; pass vpc to run it in the gateway VPC with endpoints',
-              },
-            ]),
-      ]),
-    ];
-    NagSuppressions.addResourceSuppressions(fn, findings);
+  private acknowledgeRoleFindings(role: iam.IRole): void {
     const policyReason =
       'Statements are narrow (see AuditProcessor): wildcards are object keys under one prefix, CloudWatch ' +
       'PutMetricData (no resource-level permissions; bound to the namespace by condition), VPC network interfaces';

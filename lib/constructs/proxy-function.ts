@@ -1,7 +1,8 @@
 /**
  * The proxy Lambda: streaming Messages gateway in the VPC, bundled with esbuild (our pinned AWS SDK clients
  * included, so the S3 client's default CRC32 checksum holds for Object Lock), with the policy document inlined
- * into the bundle, a KMS-encrypted log group, and the post-call dead-letter queue.
+ * into the bundle, and a KMS-encrypted log group (the house GatewayFunction); the post-call dead-letter queue comes
+ * from the stateful stack.
  *
  * Its role is written by hand instead of taking Lambda's managed policies: logs on its own log group only,
  * `s3:PutObject` on `audit/v1/*` only, `kms:GenerateDataKey` (never Decrypt) on the customer-held key, and
@@ -13,11 +14,11 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/env';
@@ -26,6 +27,7 @@ import type { CatalogOverrides } from '../../lambdas/shared/policy/model-catalog
 import type { TenantConfig } from '../../lambdas/shared/policy/tenant-config';
 import { grantAuditRecordPut } from './audit-bucket';
 import { type BedrockInvokeTarget, bedrockInvokeTargets, grantBedrockInvoke } from './bedrock-invoke-permissions';
+import { GatewayFunction } from './gateway-function';
 
 /** Entry of the proxy bundle (the composition root). */
 export const PROXY_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'proxy', 'index.ts');
@@ -79,8 +81,13 @@ export interface ProxyFunctionProps {
   readonly securityGroup: ec2.ISecurityGroup;
   /** The Object Lock audit bucket; the function may only put objects under `audit/v1/`. */
   readonly auditBucket: s3.IBucket;
-  /** Encrypts the audit bucket (bucket default), the log group and the dead-letter queues. */
+  /** Encrypts the audit bucket (bucket default), the log group and the dead-letter queue. */
   readonly auditKey: kms.IKey;
+  /**
+   * Where post-call records the audit sink rejected go (`AuditDeadLetterQueues.queue`, in the stateful stack),
+   * encrypted with `auditKey`.
+   */
+  readonly auditDeadLetterQueue: sqs.IQueue;
   /** The customer-held key: the function may only GenerateDataKey with it. */
   readonly reidentificationKey: kms.IKey;
   /** HMAC key material behind PII tokens. */
@@ -94,7 +101,7 @@ export interface ProxyFunctionProps {
   /** Retention of the function's log group. */
   readonly logRetention: logs.RetentionDays;
   /**
-   * Reserved concurrency of the function.
+   * Reserved concurrency of the function (`operations.reservedConcurrency.proxy`).
    * @default - none: per-tenant throttling happens at the API Gateway usage plans
    */
   readonly reservedConcurrentExecutions?: number;
@@ -133,10 +140,8 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
   /** Customer-managed policy holding every permission of the role except the VPC network-interface actions. */
   readonly policy: iam.ManagedPolicy;
   readonly logGroup: logs.LogGroup;
-  /** Post-call records the audit sink rejected; the audit Lambda replays them. */
-  readonly auditDeadLetterQueue: sqs.Queue;
-  /** Messages the replay could not process after several receives (poison records), kept for investigation. */
-  readonly auditDeadLetterRedriveQueue: sqs.Queue;
+  /** Post-call records the audit sink rejected (the queue from props); the audit Lambda replays them. */
+  readonly auditDeadLetterQueue: sqs.IQueue;
   /** The upstream Anthropic API key secret, when the provider is enabled. */
   readonly anthropicApiKeySecret?: secretsmanager.ISecret;
   /** What the API invokes: the `live` alias when provisioned concurrency is set, else the function. */
@@ -149,26 +154,8 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
     validateProps(props);
     const { partition, region, account } = Stack.of(this);
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      encryptionKey: props.auditKey,
-      retention: props.logRetention,
-    });
-
-    this.auditDeadLetterRedriveQueue = new sqs.Queue(this, 'AuditDeadLetterRedriveQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.auditKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.auditDeadLetterQueue = new sqs.Queue(this, 'AuditDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.auditKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      // Longer than the replay function's timeout, so a message is not redelivered while being replayed.
-      visibilityTimeout: Duration.minutes(6),
-      deadLetterQueue: { queue: this.auditDeadLetterRedriveQueue, maxReceiveCount: 5 },
-    });
+    // The queues live in the stateful stack: destroying this stack must not lose a dead-lettered record.
+    this.auditDeadLetterQueue = props.auditDeadLetterQueue;
 
     if (props.anthropicEnabled) {
       this.anthropicApiKeySecret = props.anthropicApiKeySecret ?? this.createAnthropicApiKeySecret(props.auditKey);
@@ -192,45 +179,46 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
       [ENV.auditDeadLetterQueueUrl]: this.auditDeadLetterQueue.queueUrl,
       [ENV.tokenSecretArn]: props.tokenSecret.secretArn,
       [ENV.reidentificationKeyArn]: props.reidentificationKey.keyArn,
-      [ENV.logLevel]: props.logLevel ?? 'INFO',
-      POWERTOOLS_SERVICE_NAME: 'claude-gateway-proxy',
-      NODE_OPTIONS: '--enable-source-maps',
     };
     if (this.anthropicApiKeySecret !== undefined) {
       environment[ENV.anthropicApiKeySecretArn] = this.anthropicApiKeySecret.secretArn;
     }
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    const runtime = new GatewayFunction(this, 'Runtime', {
+      name: 'proxy',
       entry: PROXY_ENTRY,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
+      description: 'Claude compliance gateway: streaming Messages proxy',
       memorySize: props.memorySize ?? 1024,
       // The longest stream API Gateway's response streaming carries.
       timeout: Duration.minutes(15),
       role: this.role,
-      logGroup: this.logGroup,
+      grantee: this,
+      logKey: props.auditKey,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: [props.securityGroup],
-      allowPublicSubnet: false,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment,
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        // Bundle our pinned @aws-sdk clients instead of the runtime's: the S3 client's default CRC32 checksum is
-        // what Object Lock requires, and the runtime's SDK version is not ours to choose.
-        externalModules: [],
-        // The policy travels with the code: Lambda variables are capped at 4 KB in total.
-        define: {
-          [`process.env.${ENV.policyDocument}`]: JSON.stringify(
-            JSON.stringify({ tenants: props.tenants, modelCatalog: props.modelCatalog ?? {} }),
-          ),
-        },
+      // Bundle our pinned @aws-sdk clients instead of the runtime's: the S3 client's default CRC32 checksum is
+      // what Object Lock requires, and the runtime's SDK version is not ours to choose.
+      externalModules: [],
+      // The policy travels with the code: Lambda variables are capped at 4 KB in total.
+      define: {
+        [`process.env.${ENV.policyDocument}`]: JSON.stringify(
+          JSON.stringify({ tenants: props.tenants, modelCatalog: props.modelCatalog ?? {} }),
+        ),
       },
+      noDeadLetterQueueReason:
+        'Invoked synchronously (API Gateway response streaming); a function DLQ applies to asynchronous ' +
+        'invocations only. Failed audit writes go to the audit dead-letter queue instead',
+      unreservedConcurrencyReason:
+        'Concurrency is bounded per tenant by API Gateway usage plans (rate, burst, quota); reserving concurrency ' +
+        'would take it from the account pool. Set operations.reservedConcurrency.proxy to cap it',
     });
+    this.function = runtime.function;
+    this.logGroup = runtime.logGroup;
     const provisioned = props.provisionedConcurrentExecutions ?? 0;
     this.invokeTarget =
       provisioned > 0
@@ -243,7 +231,6 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
     // Lambda checks the network-interface permissions when it creates the function; the rest is needed at once.
     this.function.node.addDependency(networkPolicy, this.policy);
 
-    this.logGroup.grantWrite(this);
     grantAuditRecordPut(this, props.auditBucket, props.auditKey);
     props.reidentificationKey.grant(this, 'kms:GenerateDataKey');
     this.grantSecretRead(props.tokenSecret, region);
@@ -253,7 +240,6 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
     this.bedrockTargets = bedrockInvokeTargets(props.tenants, buildModelCatalog(props.modelCatalog));
     grantBedrockInvoke(this, this.bedrockTargets, { partition, region, account });
 
-    this.acknowledgeFindings(props.reservedConcurrentExecutions !== undefined);
     this.acknowledgePolicyWildcards();
   }
 
@@ -390,37 +376,6 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
         'regions, so that model ARN has a region wildcard, bound by bedrock:InferenceProfileArn to the profile';
     }
     NagSuppressions.addResourceSuppressions(this.policy, [{ id: 'AwsSolutions-IAM5', reason, appliesTo }]);
-  }
-
-  private acknowledgeFindings(hasReservedConcurrency: boolean): void {
-    const lambdaAcks = [
-      {
-        id: 'AwsSolutions-L1',
-        reason:
-          'Pinned to the Node.js 22 runtime the bundle targets and is tested on; moving to a newer runtime is a ' +
-          'deliberate, tested change',
-      },
-      {
-        id: 'HIPAA.Security-LambdaDLQ',
-        reason:
-          'Invoked synchronously (API Gateway response streaming); a function DLQ applies to asynchronous ' +
-          'invocations only. Failed audit writes go to the audit dead-letter queue instead',
-      },
-      {
-        id: 'NIST.800.53.R5-LambdaDLQ',
-        reason: 'Invoked synchronously; failed audit writes go to the audit dead-letter queue instead',
-      },
-    ];
-    if (!hasReservedConcurrency) {
-      const reason =
-        'Concurrency is bounded per tenant by API Gateway usage plans (rate, burst, quota); reserving concurrency ' +
-        'would take it from the account pool. Set reservedConcurrentExecutions to cap it';
-      lambdaAcks.push(
-        { id: 'HIPAA.Security-LambdaConcurrency', reason },
-        { id: 'NIST.800.53.R5-LambdaConcurrency', reason },
-      );
-    }
-    NagSuppressions.addResourceSuppressions(this.function, lambdaAcks);
   }
 }
 

@@ -16,22 +16,18 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import {
-  type AuthDirectoryConfig,
-  GATEWAY_INVOKE_SCOPE,
-  tenantKeySecretName,
-  usageIdentifierSecretName,
-} from '../../lambdas/shared/auth/auth-directory';
+import { type AuthDirectoryConfig, GATEWAY_INVOKE_SCOPE } from '../../lambdas/shared/auth/auth-directory';
 import { ENV } from '../../lambdas/shared/env';
 import type { TenantConfig } from '../../lambdas/shared/policy/tenant-config';
 import { grantAuditRecordPut } from './audit-bucket';
+import { GatewayFunction } from './gateway-function';
+import type { TenantSecrets } from './tenant-secrets';
 
 /** The parts of a tenant's config this construct reads. */
 export type TenantIdentityTenant = Pick<TenantConfig, 'id' | 'auth' | 'limits'>;
@@ -53,10 +49,10 @@ export interface TenantIdentityProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Prefix of the tenant secrets' names (`<prefix><tenant>/api-key`, `<prefix><tenant>/usage-identifier`).
-   * @default `<stack name>/tenants/`
+   * The tenants' key and usage-identifier secrets (TenantSecrets, in the stateful stack); the authorizer finds
+   * them by their names' prefix.
    */
-  readonly secretNamePrefix?: string;
+  readonly tenantSecrets: Pick<TenantSecrets, 'secretNamePrefix' | 'tenants'>;
   /**
    * Cognito domain prefix of the token endpoint (globally unique per region; may not contain "aws", "amazon"
    * or "cognito").
@@ -125,7 +121,7 @@ export class TenantIdentity extends Construct {
     super(scope, id);
     validateTenants(props.tenants);
     const stack = Stack.of(this);
-    const secretNamePrefix = props.secretNamePrefix ?? `${stack.stackName}/tenants/`;
+    const secretNamePrefix = props.tenantSecrets.secretNamePrefix;
     if (!SCOPE_PARTS?.[1] || !SCOPE_PARTS[2]) throw new Error(`unexpected scope ${GATEWAY_INVOKE_SCOPE}`);
 
     const noUsersReason =
@@ -174,20 +170,59 @@ export class TenantIdentity extends Construct {
 
     const tenants = new Map<string, TenantIdentityResources>();
     for (const tenant of props.tenants) {
-      tenants.set(tenant.id, this.addTenant(tenant, secretNamePrefix, props, invokeScope));
+      tenants.set(tenant.id, this.addTenant(tenant, props, invokeScope));
     }
     this.tenants = tenants;
 
-    this.authorizerLogGroup = new logs.LogGroup(this, 'AuthorizerLogs', {
-      encryptionKey: props.encryptionKey,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
     const role = new iam.Role(this, 'AuthorizerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Claude gateway REQUEST authorizer: reads tenant secrets, writes its own log group',
     });
-    this.authorizerLogGroup.grantWrite(role);
+    const directory: AuthDirectoryConfig = {
+      secretNamePrefix,
+      tenants: props.tenants.map((tenant) => {
+        const clientId = tenants.get(tenant.id)?.client?.userPoolClientId;
+        return { id: tenant.id, apiKey: tenant.auth.apiKey, ...(clientId ? { clientId } : {}) };
+      }),
+    };
+    const authorizer = new GatewayFunction(this, 'Authorizer', {
+      name: 'authorizer',
+      entry: join(__dirname, '..', '..', 'lambdas', 'authorizer', 'index.ts'),
+      description: 'Claude gateway REQUEST authorizer (tenant keys and Cognito client-credentials tokens)',
+      memorySize: 512,
+      // API Gateway waits at most 10 s for an authorizer; the first call also loads secrets and the JWKS.
+      timeout: Duration.seconds(10),
+      role,
+      logKey: props.encryptionKey,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      logLevel: props.logLevel,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        [ENV.authDirectory]: stack.toJsonString(directory),
+        [ENV.userPoolId]: this.userPool.userPoolId,
+        [ENV.oauthScope]: GATEWAY_INVOKE_SCOPE,
+        [ENV.authRefreshSeconds]: String((props.keyRefresh ?? Duration.minutes(5)).toSeconds()),
+        ...(props.auditBucket ? { [ENV.auditBucket]: props.auditBucket.bucketName } : {}),
+      },
+      sourceMap: false,
+      // Bundle our pinned S3 client (its default CRC32 checksum is what Object Lock requires on every PUT, and
+      // the runtime's SDK version is not ours to choose); Secrets Manager comes from the runtime.
+      externalModules: ['@aws-sdk/client-secrets-manager'],
+      noDeadLetterQueueReason:
+        'API Gateway invokes the authorizer synchronously; a DLQ only applies to asynchronous invocations.',
+      unreservedConcurrencyReason:
+        'Concurrency is bounded upstream by stage throttling, usage plans and the WAF rate rule; reserving it would ' +
+        'fail deploys on accounts with a low concurrency limit. Set operations.reservedConcurrency.authorizer.',
+      outsideVpcReason:
+        'The authorizer handles no customer data (credentials only, compared as digests) and must reach Cognito’s ' +
+        'public JWKS URL, which the gateway VPC (no internet route) cannot. Pass vpc to run it in a VPC with NAT.',
+    });
+    this.authorizerFunction = authorizer.function;
+    this.authorizerLogGroup = authorizer.logGroup;
+    // After the function: its log-group grant creates the role's default policy, which this covers too.
     const inlinePolicyReason =
       'CDK renders the grants (tenant secrets, KMS via Secrets Manager, own log group) as a policy inline on this ' +
       'single-purpose role; it is versioned with the template and deliberately not reusable by other roles.';
@@ -200,45 +235,6 @@ export class TenantIdentity extends Construct {
       true,
     );
 
-    const directory: AuthDirectoryConfig = {
-      secretNamePrefix,
-      tenants: props.tenants.map((tenant) => {
-        const clientId = tenants.get(tenant.id)?.client?.userPoolClientId;
-        return { id: tenant.id, apiKey: tenant.auth.apiKey, ...(clientId ? { clientId } : {}) };
-      }),
-    };
-    this.authorizerFunction = new nodejs.NodejsFunction(this, 'Authorizer', {
-      entry: join(__dirname, '..', '..', 'lambdas', 'authorizer', 'index.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
-      // API Gateway waits at most 10 s for an authorizer; the first call also loads secrets and the JWKS.
-      timeout: Duration.seconds(10),
-      role,
-      logGroup: this.authorizerLogGroup,
-      description: 'Claude gateway REQUEST authorizer (tenant keys and Cognito client-credentials tokens)',
-      vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets,
-      securityGroups: props.securityGroups,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      environment: {
-        [ENV.authDirectory]: stack.toJsonString(directory),
-        [ENV.userPoolId]: this.userPool.userPoolId,
-        [ENV.oauthScope]: GATEWAY_INVOKE_SCOPE,
-        [ENV.authRefreshSeconds]: String((props.keyRefresh ?? Duration.minutes(5)).toSeconds()),
-        [ENV.logLevel]: props.logLevel ?? 'INFO',
-        ...(props.auditBucket ? { [ENV.auditBucket]: props.auditBucket.bucketName } : {}),
-      },
-      bundling: {
-        minify: true,
-        sourceMap: false,
-        target: 'node22',
-        // Bundle our pinned S3 client (its default CRC32 checksum is what Object Lock requires on every PUT, and
-        // the runtime's SDK version is not ours to choose); Secrets Manager comes from the runtime.
-        externalModules: ['@aws-sdk/client-secrets-manager'],
-      },
-    });
     iam.Grant.addToPrincipal({
       grantee: role,
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
@@ -273,7 +269,6 @@ export class TenantIdentity extends Construct {
         true,
       );
     }
-    this.acknowledgeAuthorizerFindings(props);
   }
 
   /** Attaches every tenant's usage plan to a deployed stage, so API Gateway meters and limits each tenant there. */
@@ -283,26 +278,16 @@ export class TenantIdentity extends Construct {
 
   private addTenant(
     tenant: TenantIdentityTenant,
-    secretNamePrefix: string,
     props: TenantIdentityProps,
     invokeScope: cognito.OAuthScope,
   ): TenantIdentityResources {
     const stackName = Stack.of(this).stackName;
-    const keySecret = tenant.auth.apiKey
-      ? new secretsmanager.Secret(this, `TenantKey-${tenant.id}`, {
-          secretName: tenantKeySecretName(secretNamePrefix, tenant.id),
-          description: `Claude gateway key of tenant ${tenant.id}: JSON currentId/current (+ previousId/previous while rotating)`,
-          encryptionKey: props.encryptionKey,
-          generateSecretString: {
-            secretStringTemplate: JSON.stringify({ currentId: 'k1' }),
-            generateStringKey: 'current',
-            passwordLength: 48,
-            excludePunctuation: true,
-            includeSpace: false,
-          },
-        })
-      : undefined;
-    if (keySecret) acknowledgeManualRotation(keySecret, 'tenant key');
+    const secrets = props.tenantSecrets.tenants.get(tenant.id);
+    if (!secrets) throw new Error(`TenantIdentity: tenantSecrets has no secrets for tenant "${tenant.id}"`);
+    const { keySecret, usageIdentifierSecret } = secrets;
+    if (tenant.auth.apiKey && !keySecret) {
+      throw new Error(`TenantIdentity: tenant "${tenant.id}" uses keys but tenantSecrets has no key secret for it`);
+    }
 
     const client = tenant.auth.oauth2ClientCredentials
       ? this.userPool.addClient(`Client-${tenant.id}`, {
@@ -317,14 +302,6 @@ export class TenantIdentity extends Construct {
         })
       : undefined;
     if (client) client.node.addDependency(this.resourceServer);
-
-    const usageIdentifierSecret = new secretsmanager.Secret(this, `UsageIdentifier-${tenant.id}`, {
-      secretName: usageIdentifierSecretName(secretNamePrefix, tenant.id),
-      description: `API Gateway usage-plan key of tenant ${tenant.id} (returned by the authorizer; not a credential)`,
-      encryptionKey: props.encryptionKey,
-      generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
-    });
-    acknowledgeManualRotation(usageIdentifierSecret, 'usage identifier');
 
     const apiKey = new apigateway.ApiKey(this, `ApiKey-${tenant.id}`, {
       apiKeyName: `${stackName}-${tenant.id}`,
@@ -342,47 +319,6 @@ export class TenantIdentity extends Construct {
     usagePlan.addApiKey(apiKey);
     return { keySecret, client, usageIdentifierSecret, apiKey, usagePlan };
   }
-
-  private acknowledgeAuthorizerFindings(props: TenantIdentityProps): void {
-    const findings = [
-      {
-        id: 'HIPAA.Security-LambdaDLQ',
-        reason: 'API Gateway invokes the authorizer synchronously; a DLQ only applies to asynchronous invocations.',
-      },
-      {
-        id: 'NIST.800.53.R5-LambdaDLQ',
-        reason: 'API Gateway invokes the authorizer synchronously; a DLQ only applies to asynchronous invocations.',
-      },
-    ];
-    if (props.reservedConcurrentExecutions === undefined) {
-      const reason =
-        'Concurrency is bounded upstream by stage throttling, usage plans and the WAF rate rule; reserving it would ' +
-        'fail deploys on accounts with a low concurrency limit. Set reservedConcurrentExecutions to reserve.';
-      findings.push(
-        { id: 'HIPAA.Security-LambdaConcurrency', reason },
-        { id: 'NIST.800.53.R5-LambdaConcurrency', reason },
-      );
-    }
-    if (!props.vpc) {
-      const reason =
-        'The authorizer handles no customer data (credentials only, compared as digests) and must reach Cognito’s ' +
-        'public JWKS URL, which the gateway VPC (no internet route) cannot. Pass vpc to run it in a VPC with NAT.';
-      findings.push({ id: 'HIPAA.Security-LambdaInsideVPC', reason }, { id: 'NIST.800.53.R5-LambdaInsideVPC', reason });
-    }
-    NagSuppressions.addResourceSuppressions(this.authorizerFunction, findings);
-  }
-}
-
-/** Manual two-key rotation is the documented procedure; Secrets Manager rotation would break handed-over keys. */
-function acknowledgeManualRotation(secret: secretsmanager.Secret, what: string): void {
-  const reason =
-    `The ${what} is handed to the tenant out of band; automatic rotation would invalidate it without notice. ` +
-    'Rotation is manual and overlap-safe (current/previous keys), as documented in README.';
-  NagSuppressions.addResourceSuppressions(secret, [
-    { id: 'AwsSolutions-SMG4', reason },
-    { id: 'HIPAA.Security-SecretsManagerRotationEnabled', reason },
-    { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason },
-  ]);
 }
 
 function validateTenants(tenants: readonly TenantIdentityTenant[]): void {

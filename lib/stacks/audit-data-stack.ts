@@ -8,23 +8,27 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AUDIT_DATA_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
 import type { GatewayConfig } from '../config';
 import { AthenaWorkgroup, athenaWorkgroupNameFor, glueDatabaseNameFor } from '../constructs/athena-workgroup';
 import { AuditBucket } from '../constructs/audit-bucket';
 import { AuditCatalog } from '../constructs/audit-catalog';
+import { AuditDeadLetterQueues } from '../constructs/audit-dead-letter-queues';
 import { AuditKeys } from '../constructs/audit-keys';
 import { AuditTrail } from '../constructs/audit-trail';
 import { BedrockInvocationLogging } from '../constructs/bedrock-invocation-logging';
+import { BedrockLogBucket } from '../constructs/bedrock-log-bucket';
 import { proxyRoleNameFor } from '../constructs/proxy-function';
+import { TenantSecrets } from '../constructs/tenant-secrets';
 import { addFunctionRuntimesOutput } from './doctor-outputs';
 
 export interface AuditDataStackProps extends StackProps {
   readonly config: GatewayConfig;
 }
 
-/** Key prefix of Bedrock model invocation logs in the audit bucket. */
+/** Key prefix of Bedrock model invocation logs in their own bucket (BedrockLogBucket). */
 export const BEDROCK_INVOCATION_LOG_PREFIX = 'bedrock-invocations';
 /** Key prefix of CloudTrail log files in the audit bucket. */
 export const CLOUDTRAIL_PREFIX = 'cloudtrail';
@@ -45,8 +49,15 @@ export class AuditDataStack extends Stack {
   readonly audit: AuditBucket;
   readonly athena: AthenaWorkgroup;
   readonly bedrockInvocationLogging?: BedrockInvocationLogging;
+  /** Tenant keys and usage identifiers: credentials that must outlive the Gateway stack. */
+  readonly tenantSecrets: TenantSecrets;
+  /** Where Bedrock delivers its invocation logs (when logging is enabled), locked object by object. */
+  readonly bedrockLogBucket?: BedrockLogBucket;
   /** Glue tables and the named compliance queries. */
   readonly catalog: AuditCatalog;
+  /** Post-call records the audit sink rejected, waiting for the replay (retained with the other audit data). */
+  readonly auditDeadLetterQueue: sqs.IQueue;
+  readonly deadLetterQueues: AuditDeadLetterQueues;
 
   constructor(scope: Construct, id: string, props: AuditDataStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
@@ -69,18 +80,32 @@ export class AuditDataStack extends Stack {
       accessLogExpirationDays: config.audit.accessLogExpirationDays,
       breakGlassPrincipalArns: config.audit.breakGlassPrincipalArns,
       retentionAdministratorArns: config.audit.retentionChangeBy === 'deploy-role' ? [this.deployRoleArn(config)] : [],
-      ...(bedrockLogging.enabled ? { bedrockInvocationLogPrefix: BEDROCK_INVOCATION_LOG_PREFIX } : {}),
     });
+    if (bedrockLogging.enabled) {
+      this.bedrockLogBucket = new BedrockLogBucket(this, 'BedrockLogBucket', {
+        encryptionKey: this.keys.auditKey,
+        accessLogBucket: this.audit.accessLogBucket,
+        keyPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
+        retentionDays: config.audit.retentionDays,
+        retentionMode: config.audit.objectLockMode,
+        breakGlassPrincipalArns: config.audit.breakGlassPrincipalArns,
+        logKey: this.keys.auditKey,
+        logRetention,
+        logLevel: config.operations.logLevel,
+      });
+    }
     const auditTrail = new AuditTrail(this, 'Trail', {
       trailName,
       bucket: this.audit.bucket,
       s3KeyPrefix: CLOUDTRAIL_PREFIX,
       encryptionKey: this.keys.auditKey,
       logRetention,
+      // Reads of the raw-text Bedrock logs are recorded like reads of the audit records.
+      dataEventBuckets: [this.audit.bucket, ...(this.bedrockLogBucket ? [this.bedrockLogBucket.bucket] : [])],
     });
-    if (bedrockLogging.enabled) {
+    if (this.bedrockLogBucket) {
       this.bedrockInvocationLogging = new BedrockInvocationLogging(this, 'BedrockInvocationLogging', {
-        bucket: this.audit.bucket,
+        bucket: this.bedrockLogBucket.bucket,
         encryptionKey: this.keys.auditKey,
         keyPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
         textDataDelivery: bedrockLogging.textDelivery,
@@ -107,6 +132,7 @@ export class AuditDataStack extends Stack {
       tenantIds: config.tenants.map((tenant) => tenant.id),
       cloudTrailPrefix: CLOUDTRAIL_PREFIX,
       bedrockInvocationLogPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
+      bedrockInvocationBucket: this.bedrockLogBucket?.bucket,
       gatewayRoleArn: this.formatArn({
         service: 'iam',
         region: '',
@@ -115,6 +141,16 @@ export class AuditDataStack extends Stack {
       }),
       dependsOn: [this.athena.database, this.athena.workgroup],
     });
+
+    this.tenantSecrets = new TenantSecrets(this, 'TenantSecrets', {
+      tenants: config.tenants,
+      encryptionKey: this.keys.auditKey,
+      secretNamePrefix: tenantSecretNamePrefixFor(prefix),
+    });
+    this.deadLetterQueues = new AuditDeadLetterQueues(this, 'AuditDeadLetterQueues', {
+      encryptionKey: this.keys.auditKey,
+    });
+    this.auditDeadLetterQueue = this.deadLetterQueues.queue;
 
     this.auditKey = this.keys.auditKey;
     this.reidentificationKey = this.keys.reidentificationKey;
@@ -133,10 +169,10 @@ export class AuditDataStack extends Stack {
     new CfnOutput(this, AUDIT_DATA_OUTPUTS.auditObjectLockMode, { value: config.audit.objectLockMode });
     new CfnOutput(this, AUDIT_DATA_OUTPUTS.auditRetentionDays, { value: String(config.audit.retentionDays) });
     new CfnOutput(this, AUDIT_DATA_OUTPUTS.trailName, { value: trailName });
-    if (bedrockLogging.enabled) {
+    if (this.bedrockLogBucket) {
       new CfnOutput(this, AUDIT_DATA_OUTPUTS.bedrockInvocationLogging, {
         value: this.toJsonString({
-          bucketName: this.audit.bucket.bucketName,
+          bucketName: this.bedrockLogBucket.bucket.bucketName,
           keyPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
           textDataDeliveryEnabled: bedrockLogging.textDelivery,
           imageDataDeliveryEnabled: bedrockLogging.imageDelivery,
@@ -165,3 +201,8 @@ export class AuditDataStack extends Stack {
 
 /** `cdk bootstrap`'s default qualifier, part of its role names. */
 const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
+
+/** `<stackNamePrefix>/tenants/`: tenant secrets are `ClaudeGateway/tenants/<tenant>/api-key` and `.../usage-identifier`. */
+export function tenantSecretNamePrefixFor(stackNamePrefix: string): string {
+  return `${stackNamePrefix}/tenants/`;
+}

@@ -9,8 +9,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { GATEWAY_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
+import { tenantKeySecretName } from '../../lambdas/shared/auth/auth-directory';
 import type { GatewayConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { AuditProcessor } from '../constructs/audit-processor';
@@ -19,6 +21,7 @@ import { GatewayNetwork } from '../constructs/gateway-network';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { ProxyFunction, proxyRoleNameFor } from '../constructs/proxy-function';
 import { TenantIdentity } from '../constructs/tenant-identity';
+import type { TenantSecrets } from '../constructs/tenant-secrets';
 import { addFunctionRuntimesOutput } from './doctor-outputs';
 
 export interface GatewayStackProps extends StackProps {
@@ -30,6 +33,10 @@ export interface GatewayStackProps extends StackProps {
   readonly auditBucket: s3.IBucket;
   /** HMAC key behind stable PII tokens. */
   readonly tokenSecret: secretsmanager.ISecret;
+  /** Tenant key and usage-identifier secrets (AuditDataStack.tenantSecrets). */
+  readonly tenantSecrets: Pick<TenantSecrets, 'secretNamePrefix' | 'tenants'>;
+  /** Post-call records the audit sink rejected (AuditDataStack.auditDeadLetterQueue). */
+  readonly auditDeadLetterQueue: sqs.IQueue;
   /** Where the daily checks write query results. */
   readonly athenaResultsBucket: s3.IBucket;
   readonly athenaWorkgroupName: string;
@@ -72,6 +79,7 @@ export class GatewayStack extends Stack {
       securityGroup: this.network.lambdaSecurityGroup,
       auditBucket: props.auditBucket,
       auditKey: props.auditKey,
+      auditDeadLetterQueue: props.auditDeadLetterQueue,
       reidentificationKey: props.reidentificationKey,
       tokenSecret: props.tokenSecret,
       logRetention,
@@ -83,6 +91,7 @@ export class GatewayStack extends Stack {
 
     this.identity = new TenantIdentity(this, 'TenantIdentity', {
       tenants: config.tenants,
+      tenantSecrets: props.tenantSecrets,
       encryptionKey: props.auditKey,
       // Known tenants refused at the edge (an expired OAuth2 token, say) get a `denied` record too.
       auditBucket: props.auditBucket,
@@ -139,10 +148,12 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, GATEWAY_OUTPUTS.alarmTopicArn, { value: alarmTopic.topicArn });
     new CfnOutput(this, GATEWAY_OUTPUTS.vpcId, { value: this.network.vpc.vpcId });
     const canaryTenant = config.tenants.find((tenant) => tenant.auth.apiKey);
-    const canaryKeySecret = canaryTenant ? this.identity.tenants.get(canaryTenant.id)?.keySecret : undefined;
-    if (canaryTenant && canaryKeySecret) {
+    if (canaryTenant) {
       new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantId, { value: canaryTenant.id });
-      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantKeySecretName, { value: canaryKeySecret.secretName });
+      // The key secret lives in the AuditData stack under a stable name: the name itself, not a cross-stack import.
+      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantKeySecretName, {
+        value: tenantKeySecretName(props.tenantSecrets.secretNamePrefix, canaryTenant.id),
+      });
     }
     addFunctionRuntimesOutput(this);
   }

@@ -66,7 +66,7 @@ function parseJsonBody(body: string, limits: MessagesLimits): unknown {
   if (body.trim() === '') throw new InvalidRequestError('Request body is empty; expected a JSON object.');
   // Before JSON.parse and every step that walks the body: a client must not choose how deep they go.
   if (jsonNestingExceeds(body, limits.maxNestingDepth)) {
-    throw new InvalidRequestError(`Request body nests JSON deeper than ${limits.maxNestingDepth} levels.`);
+    throw new InvalidRequestError(`Request body nests deeper than ${limits.maxNestingDepth} levels.`);
   }
   let parsed: unknown;
   try {

@@ -190,6 +190,16 @@ describe('rejected records', () => {
     ['unknown path', { path: '/v1/complete', json: body }, 404, 'not_found', 'other'],
     ['wrong method', { method: 'GET', path: '/v1/messages/count_tokens' }, 405, 'method_not_allowed', 'count_tokens'],
     ['unknown model id on /v1/models', { method: 'GET', path: '/v1/models/gpt-4' }, 404, 'not_found', 'models'],
+    [
+      'nested too deep for the readers',
+      {
+        body: `{"model":"sonnet","max_tokens":1,"messages":[{"role":"user","content":${'['.repeat(200)}${']'.repeat(200)}}]}`,
+      },
+      400,
+      'invalid_request',
+      'messages',
+    ],
+    ['malformed model id escape', { method: 'GET', path: '/v1/models/%E0%A4%A' }, 404, 'not_found', 'models'],
   ] as const)('%s: a 4xx with a rejected record, no body text', async (_name, request, status, reason, operation) => {
     const { call, records, metrics } = setup();
     const response = await call(request);

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { GatewayConfig } from '../../../lib/config';
 import { GatewayApi, type GatewayApiProps, gatewayApiSettings } from '../../../lib/constructs/gateway-api';
 import { TenantIdentity } from '../../../lib/constructs/tenant-identity';
+import { TenantSecrets } from '../../../lib/constructs/tenant-secrets';
 import { addNagPacks, testApp, testConfig } from '../../helpers/cdk';
 
 export interface ApiTestStack {
@@ -51,8 +52,15 @@ export function apiTestStack(
     'Proxy',
     'arn:aws:lambda:ap-south-1:111122223333:function:claude-gateway-proxy',
   );
+  // The tenant secrets live in the stateful stack, as in the app.
+  const tenantSecrets = new TenantSecrets(dataStack, 'TenantSecrets', {
+    tenants: config.tenants,
+    encryptionKey: auditKey,
+    secretNamePrefix: 'ClaudeGateway/tenants/',
+  });
   const identity = new TenantIdentity(stack, 'TenantIdentity', {
     tenants: config.tenants,
+    tenantSecrets,
     encryptionKey: auditKey,
   });
   const api = new GatewayApi(stack, 'GatewayApi', {

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ProxyFunction } from '../../../lib/constructs/proxy-function';
 import { testApp, testConfig } from '../../helpers/cdk';
 
@@ -36,6 +37,7 @@ function build(modelCatalog: Record<string, unknown>): Template {
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678'),
     auditBucket: s3.Bucket.fromBucketName(stack, 'AuditBucket', 'gateway-audit'),
+    auditDeadLetterQueue: sqs.Queue.fromQueueArn(stack, 'Dlq', `arn:aws:sqs:${REGION}:${ACCOUNT}:audit-dlq`),
     auditKey: kms.Key.fromKeyArn(
       stack,
       'AuditKey',

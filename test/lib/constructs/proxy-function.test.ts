@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ENV } from '../../../lambdas/shared/env';
 import { bedrockInvokeTargets } from '../../../lib/constructs/bedrock-invoke-permissions';
 import { ProxyFunction, type ProxyFunctionProps } from '../../../lib/constructs/proxy-function';
@@ -15,6 +16,7 @@ const ACCOUNT = '111122223333';
 const AUDIT_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-1111-1111-1111-111111111111`;
 const REID_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/22222222-2222-2222-2222-222222222222`;
 const TOKEN_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:token-AbCdEf`;
+const DLQ_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:audit-dlq`;
 
 type Overrides = Partial<Omit<ProxyFunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroup'>>;
 
@@ -37,6 +39,7 @@ function build(overrides: Overrides = {}, configOverrides: Record<string, unknow
     securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678'),
     auditBucket: s3.Bucket.fromBucketName(stack, 'AuditBucket', 'gateway-audit'),
     auditKey: kms.Key.fromKeyArn(stack, 'AuditKey', AUDIT_KEY_ARN),
+    auditDeadLetterQueue: sqs.Queue.fromQueueArn(stack, 'Dlq', DLQ_ARN),
     reidentificationKey: kms.Key.fromKeyArn(stack, 'ReidKey', REID_KEY_ARN),
     tokenSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'TokenSecret', TOKEN_SECRET_ARN),
     logRetention: logs.RetentionDays.ONE_YEAR,
@@ -95,9 +98,7 @@ describe('ProxyFunction', () => {
     };
     const variables = fn.Properties.Environment.Variables;
     expect(variables[ENV.auditBucket]).toBe('gateway-audit');
-    expect(variables[ENV.auditDeadLetterQueueUrl]).toEqual({
-      Ref: expect.stringMatching(/^ProxyAuditDeadLetterQueue/),
-    });
+    expect(JSON.stringify(variables[ENV.auditDeadLetterQueueUrl])).toContain(`/${ACCOUNT}/audit-dlq`);
     expect(variables[ENV.tokenSecretArn]).toBe(TOKEN_SECRET_ARN);
     expect(variables[ENV.reidentificationKeyArn]).toBe(REID_KEY_ARN);
     expect(variables[ENV.logLevel]).toBe('INFO');
@@ -109,27 +110,12 @@ describe('ProxyFunction', () => {
   it('logs to a KMS-encrypted log group with retention', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: AUDIT_KEY_ARN, RetentionInDays: 365 });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ProxyLogGroup') } },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ProxyRuntimeLogGroup') } },
     });
   });
 
-  it('creates the KMS-encrypted, TLS-only dead-letter queue with a redrive queue, 14 days retention', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      KmsMasterKeyId: AUDIT_KEY_ARN,
-      MessageRetentionPeriod: 1_209_600,
-      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
-    });
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      KmsMasterKeyId: AUDIT_KEY_ARN,
-      MessageRetentionPeriod: 1_209_600,
-      RedrivePolicy: Match.absent(),
-    });
-    const queuePolicies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
-    expect(queuePolicies).toHaveLength(2);
-    for (const policy of queuePolicies) {
-      expect(JSON.stringify(policy)).toContain('aws:SecureTransport');
-    }
+  it("creates no queue: the dead-letter queue is the stateful stack's", () => {
+    template.resourceCountIs('AWS::SQS::Queue', 0);
   });
 
   it('uses its own role: no AWS managed policies, no inline policies, two customer-managed policies', () => {
@@ -187,7 +173,7 @@ describe('ProxyFunction', () => {
   });
 
   it('sends to the dead-letter queue with the key use bound to that queue', () => {
-    const queueArn = { 'Fn::GetAtt': [expect.stringMatching(/^ProxyAuditDeadLetterQueue[0-9A-F]{8}$/), 'Arn'] };
+    const queueArn = DLQ_ARN;
     expect(bySid(template, 'AuditDeadLetterSend')).toEqual({
       Sid: 'AuditDeadLetterSend',
       Effect: 'Allow',

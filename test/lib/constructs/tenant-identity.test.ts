@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { authDirectoryConfigSchema } from '../../../lambdas/shared/auth/auth-directory';
 import { TenantIdentity } from '../../../lib/constructs/tenant-identity';
+import { TenantSecrets } from '../../../lib/constructs/tenant-secrets';
 import { addNagPacks, nagFindings, testApp, testConfig } from '../../helpers/cdk';
 import { apiTestStack, TWO_TENANTS } from './gateway-test-stack';
 
@@ -25,8 +26,15 @@ function identityStack(options: { auditBucket: boolean }) {
   });
   const stack = new Stack(app, 'ClaudeGateway-Gateway', { env });
   addNagPacks(stack);
+  const tenants = testConfig({ tenants: TWO_TENANTS }).tenants;
+  const tenantSecrets = new TenantSecrets(dataStack, 'TenantSecrets', {
+    tenants,
+    encryptionKey: auditKey,
+    secretNamePrefix: 'ClaudeGateway/tenants/',
+  });
   const identity = new TenantIdentity(stack, 'TenantIdentity', {
-    tenants: testConfig({ tenants: TWO_TENANTS }).tenants,
+    tenants,
+    tenantSecrets,
     encryptionKey: auditKey,
     ...(options.auditBucket ? { auditBucket } : {}),
   });
@@ -92,39 +100,25 @@ describe('TenantIdentity', () => {
     });
   });
 
-  it('generates each tenant key and usage identifier in Secrets Manager, encrypted with the audit key', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: 'ClaudeGateway-Gateway/tenants/acme/api-key',
-      KmsKeyId: Match.anyValue(),
-      GenerateSecretString: {
-        SecretStringTemplate: '{"currentId":"k1"}',
-        GenerateStringKey: 'current',
-        PasswordLength: 48,
-        ExcludePunctuation: true,
-        IncludeSpace: false,
-      },
-    });
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: 'ClaudeGateway-Gateway/tenants/globex/usage-identifier',
-      KmsKeyId: Match.anyValue(),
-      GenerateSecretString: Match.objectLike({ PasswordLength: 40 }),
-    });
-    // No secret value is ever written into the template.
-    for (const secret of Object.values(template.findResources('AWS::SecretsManager::Secret'))) {
-      expect(secret.Properties.SecretString).toBeUndefined();
-    }
+  it("creates no secret of its own: tenant keys and usage identifiers are the stateful stack's", () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 
   it('sets each API key value from the usage identifier secret by dynamic reference, not the tenant key', () => {
-    const secrets = template.findResources('AWS::SecretsManager::Secret');
-    const usageSecretId = Object.keys(secrets).find((id) => id.includes('UsageIdentifieracme'));
-    template.hasResourceProperties('AWS::ApiGateway::ApiKey', {
-      Name: 'ClaudeGateway-Gateway-acme',
-      Enabled: true,
-      Value: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: usageSecretId }, ':SecretString:::}}']] },
+    const apiKeys = Object.values(template.findResources('AWS::ApiGateway::ApiKey'));
+    const acme = apiKeys.find((k) => k.Properties.Name === 'ClaudeGateway-Gateway-acme');
+    expect(acme?.Properties.Enabled).toBe(true);
+    expect(acme?.Properties.Value).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          '{{resolve:secretsmanager:',
+          { 'Fn::ImportValue': expect.stringMatching(/UsageIdentifieracme/) },
+          ':SecretString:::}}',
+        ],
+      ],
     });
-    expect(JSON.stringify(template.findResources('AWS::ApiGateway::ApiKey'))).not.toMatch(/TenantKey/);
+    expect(JSON.stringify(apiKeys)).not.toMatch(/TenantKey/);
   });
 
   it('gives each tenant a usage plan with its rate, burst and quota, bound to the stage, and its key', () => {
@@ -160,13 +154,14 @@ describe('TenantIdentity', () => {
     const [, parts] = variables.GATEWAY_AUTH_DIRECTORY['Fn::Join'];
     const json = (parts as unknown[]).map((part) => (typeof part === 'string' ? part : 'client-id-token')).join('');
     expect(authDirectoryConfigSchema.parse(JSON.parse(json))).toEqual({
-      secretNamePrefix: 'ClaudeGateway-Gateway/tenants/',
+      secretNamePrefix: 'ClaudeGateway/tenants/',
       tenants: [
         { id: 'acme', apiKey: true },
         { id: 'globex', apiKey: true, clientId: 'client-id-token' },
       ],
     });
-    expect(authorizer?.Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 10, Architectures: ['arm64'] });
+    // The house runtime: the one the bundle targets (it once ran Node 24 while bundled for Node 22).
+    expect(authorizer?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Timeout: 10, Architectures: ['arm64'] });
   });
 
   it('lets the authorizer read only the tenant secrets, decrypt only via Secrets Manager, and write its log group', () => {
@@ -176,16 +171,17 @@ describe('TenantIdentity', () => {
           {
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
             Effect: 'Allow',
-            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuthorizerLogs'), 'Arn'] },
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuthorizerLogGroup'), 'Arn'] },
           },
           {
             Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
             Effect: 'Allow',
+            // The stateful stack's secrets, by exported ARN.
             Resource: [
-              { Ref: Match.stringLikeRegexp('TenantKeyacme') },
-              { Ref: Match.stringLikeRegexp('TenantKeyglobex') },
-              { Ref: Match.stringLikeRegexp('UsageIdentifieracme') },
-              { Ref: Match.stringLikeRegexp('UsageIdentifierglobex') },
+              { 'Fn::ImportValue': Match.stringLikeRegexp('TenantKeyacme') },
+              { 'Fn::ImportValue': Match.stringLikeRegexp('TenantKeyglobex') },
+              { 'Fn::ImportValue': Match.stringLikeRegexp('UsageIdentifieracme') },
+              { 'Fn::ImportValue': Match.stringLikeRegexp('UsageIdentifierglobex') },
             ],
           },
           {
@@ -206,10 +202,10 @@ describe('TenantIdentity', () => {
 
   it('writes authorizer logs to a KMS-encrypted log group with retention', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('AuthorizerLogs') } },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('AuthorizerLogGroup') } },
     });
     const logGroups = template.findResources('AWS::Logs::LogGroup');
-    const authorizerLogs = Object.entries(logGroups).find(([id]) => id.includes('AuthorizerLogs'))?.[1];
+    const authorizerLogs = Object.entries(logGroups).find(([id]) => id.includes('AuthorizerLogGroup'))?.[1];
     expect(authorizerLogs?.Properties.RetentionInDays).toBe(365);
     expect(authorizerLogs?.Properties.KmsKeyId).toEqual({ 'Fn::ImportValue': expect.stringMatching(/AuditKey/) });
   });
@@ -221,7 +217,8 @@ describe('TenantIdentity', () => {
       ],
     });
     const t = Template.fromStack(oauthOnly.stack);
-    t.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const data = Template.fromStack(oauthOnly.stack.node.root.node.findChild('ClaudeGateway-AuditData') as Stack);
+    data.resourceCountIs('AWS::SecretsManager::Secret', 1);
     t.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
     expect(oauthOnly.identity.tenants.get('initech')?.keySecret).toBeUndefined();
   });
@@ -279,7 +276,11 @@ describe('TenantIdentity', () => {
   it('rejects duplicate tenants and tenants without any credential kind', () => {
     const build = (tenants: ConstructorParameters<typeof TenantIdentity>[2]['tenants']) => {
       const stack = new Stack(testApp(), 'S', { env: { account: '111122223333', region: 'ap-south-1' } });
-      new TenantIdentity(stack, 'Identity', { tenants, encryptionKey: new kms.Key(stack, 'K') });
+      new TenantIdentity(stack, 'Identity', {
+        tenants,
+        tenantSecrets: { secretNamePrefix: 'ClaudeGateway/tenants/', tenants: new Map() },
+        encryptionKey: new kms.Key(stack, 'K'),
+      });
     };
     const limits = { rateLimitPerSecond: 1, burstLimit: 1, quota: { limit: 1, period: 'DAY' as const } };
     const tenant = { id: 'acme', auth: { apiKey: true, oauth2ClientCredentials: false }, limits };

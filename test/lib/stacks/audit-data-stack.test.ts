@@ -75,11 +75,13 @@ describe('AuditDataStack', () => {
     const types = ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup'];
     for (const type of types) {
       for (const resource of Object.values(prod.template.findResources(type))) {
-        expect(resource).toMatchObject({ DeletionPolicy: 'Retain' });
+        // Named tenant secrets are RetainExceptOnCreate: kept, but not after a rolled-back create.
+        expect(['Retain', 'RetainExceptOnCreate']).toContain(resource.DeletionPolicy);
       }
     }
     prod.template.resourceCountIs('AWS::KMS::Key', 2);
-    prod.template.resourceCountIs('AWS::S3::Bucket', 3);
+    // Audit, access logs, Athena results, Bedrock invocation logs.
+    prod.template.resourceCountIs('AWS::S3::Bucket', 4);
     prod.template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
   });
 
@@ -144,12 +146,17 @@ describe('AuditDataStack', () => {
     });
   });
 
-  test('Bedrock invocation logging: configured after the bucket policy in prod, absent with its grants in dev', () => {
-    const auditBucketPolicy = prod.stack.auditBucket.policy;
-    if (!auditBucketPolicy) throw new Error('audit bucket has no policy');
+  test('Bedrock invocation logging: into its own bucket, configured after its policy in prod; absent in dev', () => {
+    const logBucket = prod.stack.bedrockLogBucket?.bucket;
+    const logBucketPolicy = logBucket?.policy;
+    if (!logBucket || !logBucketPolicy) throw new Error('no Bedrock log bucket policy');
     prod.template.hasResource('Custom::BedrockModelInvocationLogging', {
-      DependsOn: Match.arrayWith([logicalId(prod, auditBucketPolicy), logicalId(prod, prod.stack.auditKey)]),
+      DependsOn: Match.arrayWith([logicalId(prod, logBucketPolicy), logicalId(prod, prod.stack.auditKey)]),
     });
+    // The audit bucket (default retention) gives Bedrock nothing: its writer's checksum support is unverified.
+    const auditPolicy = prod.stack.auditBucket.policy;
+    const auditPolicyJson = JSON.stringify(prod.template.toJSON().Resources[logicalId(prod, auditPolicy as never)]);
+    expect(auditPolicyJson).not.toContain('bedrock.amazonaws.com');
     expect(JSON.stringify(prod.template.toJSON())).toContain('bedrock.amazonaws.com');
 
     dev.template.resourceCountIs('Custom::BedrockModelInvocationLogging', 0);

@@ -5,6 +5,7 @@
 import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { GatewayConfig } from '../../../lib/config';
+import { GATEWAY_FUNCTION_TAG, GATEWAY_RUNTIME } from '../../../lib/constructs/gateway-function';
 import { AuditDataStack } from '../../../lib/stacks/audit-data-stack';
 import { GatewayStack } from '../../../lib/stacks/gateway-stack';
 import { addNagPacks, nagFindings, testApp, testConfig } from '../../helpers/cdk';
@@ -30,6 +31,8 @@ function deploy(raw: Record<string, unknown>): Deployment {
     reidentificationKey: auditData.reidentificationKey,
     auditBucket: auditData.auditBucket,
     tokenSecret: auditData.tokenSecret,
+    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
+    tenantSecrets: auditData.tenantSecrets,
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,
@@ -192,6 +195,48 @@ describe('deployable on the first try, safe to update and delete', () => {
           Match.objectLike({ Sid: 'DenyDeleteAndLockChangesExceptBreakGlass', Condition: Match.absent() }),
         ]),
       },
+    });
+  });
+
+  test('every function of ours is a house GatewayFunction (CDK helper functions aside)', () => {
+    for (const template of [defaults.auditTemplate, defaults.gatewayTemplate]) {
+      for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
+        const tags = (fn.Properties.Tags ?? []) as Array<{ Key: string; Value: string }>;
+        const house = tags.find((tag) => tag.Key === GATEWAY_FUNCTION_TAG);
+        // AwsCustomResource's provider and the default-security-group restriction are CDK's own functions.
+        if (/^AWS[0-9a-f]{32}|^CustomVpcRestrictDefaultSG/.test(id)) continue;
+        expect({ id, house: house?.Value ?? null }).toEqual({ id, house: expect.any(String) });
+        expect(fn.Properties).toMatchObject({ Runtime: GATEWAY_RUNTIME.name, Architectures: ['arm64'] });
+        expect(fn.Properties.LoggingConfig?.LogGroup).toBeDefined();
+      }
+    }
+  });
+
+  test('the audit dead-letter queues live in the stateful stack, retained: a Gateway destroy loses no record', () => {
+    defaults.gatewayTemplate.resourceCountIs('AWS::SQS::Queue', 0);
+    const queues = Object.values(defaults.auditTemplate.findResources('AWS::SQS::Queue'));
+    // The post-call DLQ, its redrive queue, and the Bedrock retention events' DLQ.
+    expect(queues).toHaveLength(3);
+    for (const queue of queues) {
+      expect(queue).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(queue.Properties.QueueName).toBeUndefined();
+    }
+    // The proxy sends to it and the replay drains it across the stack boundary.
+    defaults.gatewayTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('AuditDeadLetterQueues') },
+    });
+  });
+
+  test('tenant keys and usage identifiers live in the stateful stack: a Gateway destroy loses no credential', () => {
+    const gatewaySecrets = JSON.stringify(defaults.gatewayTemplate.findResources('AWS::SecretsManager::Secret'));
+    expect(gatewaySecrets).not.toContain('/tenants/');
+    defaults.auditTemplate.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({ Name: 'ClaudeGateway/tenants/sample-tenant/api-key' }),
+      DeletionPolicy: 'RetainExceptOnCreate',
+    });
+    defaults.auditTemplate.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({ Name: 'ClaudeGateway/tenants/sample-tenant/usage-identifier' }),
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
   });
 

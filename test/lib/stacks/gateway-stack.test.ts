@@ -17,6 +17,8 @@ function auditDataProps(app: App, env: Environment, config: GatewayConfig) {
     reidentificationKey: auditData.reidentificationKey,
     auditBucket: auditData.auditBucket,
     tokenSecret: auditData.tokenSecret,
+    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
+    tenantSecrets: auditData.tenantSecrets,
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,

@@ -94,6 +94,20 @@ describe('parseMessagesRequest', () => {
     expect(parseMessagesRequest(body({ metadata: { user_id: userId } })).metadata?.user_id).toBe(userId);
   });
 
+  it('refuses a body nested deeper than the readers can walk with 400, not a stack overflow', () => {
+    const nested = (depth: number) => {
+      const open = '{"type":"tool_result","tool_use_id":"t","content":['.repeat(depth);
+      return `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[${open}{"type":"text","text":"x"}${']}'.repeat(depth)}]}]}`;
+    };
+    expect(() => parseMessagesRequest(nested(10_000))).toThrow(InvalidRequestError);
+    expect(() => parseMessagesRequest(nested(10_000))).toThrow(/nests deeper than 128/);
+    // Brackets inside strings do not count.
+    const text = JSON.stringify({ ...valid, messages: [{ role: 'user', content: `${'['.repeat(500)}\\"{` }] });
+    expect(parseMessagesRequest(text).messages).toHaveLength(1);
+    const request = parseMessagesRequest(nested(60));
+    expect(detectFeatures(request).features).toEqual(['tool_result']);
+  });
+
   it('refuses oversized bodies and too many messages with 413', () => {
     const limits = { maxNestingDepth: 128, maxContentBlocks: 100 };
     expect(() => parseMessagesRequest(body({}), { ...limits, maxBodyBytes: 10, maxMessages: 10 })).toThrow(
