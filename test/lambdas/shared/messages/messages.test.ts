@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { InvalidRequestError, RequestTooLargeError } from '../../../../lambdas/shared/errors';
 import {
   detectFeatures,
@@ -115,6 +116,33 @@ describe('parseMessagesRequest', () => {
     );
     expect(() => parseMessagesRequest(body({}), { ...limits, maxBodyBytes: 1e6, maxMessages: 0 })).toThrow(
       RequestTooLargeError,
+    );
+  });
+
+  it('measures nesting exactly as the parsed value nests, strings with quotes, backslashes and brackets included', () => {
+    const depthOf = (value: unknown): number => {
+      if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(depthOf));
+      if (value !== null && typeof value === 'object') return 1 + Math.max(0, ...Object.values(value).map(depthOf));
+      return 0;
+    };
+    const text = fc.string({ unit: fc.constantFrom('"', '\\', '[', ']', '{', '}', 'a', 'é') });
+    fc.assert(
+      fc.property(
+        fc.letrec((tie) => ({
+          node: fc.oneof(
+            { depthSize: 'small' },
+            text,
+            fc.array(tie('node'), { maxLength: 3 }),
+            fc.dictionary(text, tie('node'), { maxKeys: 3 }),
+          ),
+        })).node,
+        (value) => {
+          const json = JSON.stringify(value);
+          const depth = depthOf(value);
+          expect(jsonNestingExceeds(json, depth)).toBe(false);
+          if (depth > 0) expect(jsonNestingExceeds(json, depth - 1)).toBe(true);
+        },
+      ),
     );
   });
 
