@@ -88,6 +88,7 @@ Commands:
       --database NAME             Glue database (default: $${CLI_ENV.database} or ${DEFAULT_DATABASE}).
       --gateway-role-arn ARN      The gateway's IAM role (shadow-bedrock-usage, reconciliation;
                                   default: $${CLI_ENV.gatewayRoleArn}).
+      --auditor-arns ARN,ARN      Principals allowed to read the trail (audit-trail-reads-outside-auditors).
   reidentify <token> --record <s3://bucket/key | key | path> [--local DIR] [--bucket NAME] [--key-file FILE]
                                   Print the original value behind <token> from the record's envelope
                                   (KMS Decrypt with your credentials; with --local the dev server's key,
@@ -116,6 +117,14 @@ function message(error: unknown): string {
   return String(error);
 }
 
+/** A comma-separated flag value as a list (blanks dropped). */
+export function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 function listQueries(deps: CliDeps): number {
   const width = Math.max(...NAMED_QUERIES.map((query) => query.name.length));
   for (const query of NAMED_QUERIES) deps.stdout(`${query.name.padEnd(width)}  ${query.description}\n`);
@@ -136,6 +145,7 @@ async function runQuery(args: readonly string[], deps: CliDeps): Promise<number>
       workgroup: { type: 'string' },
       database: { type: 'string' },
       'gateway-role-arn': { type: 'string' },
+      'auditor-arns': { type: 'string' },
     },
   });
   const [name, ...extra] = positionals;
@@ -156,6 +166,7 @@ async function runQuery(args: readonly string[], deps: CliDeps): Promise<number>
       to,
       ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
       ...(gatewayRoleArn ? { gatewayRoleArn } : {}),
+      ...(values['auditor-arns'] !== undefined ? { auditorArns: splitList(values['auditor-arns']) } : {}),
     },
     now,
   );
