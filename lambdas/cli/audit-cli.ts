@@ -29,6 +29,7 @@ import {
 import { LEAK_SCAN_SOURCE } from '../shared/queries/leak-scan-source';
 import { formatRows, OUTPUT_FORMATS, type OutputFormat } from './format';
 import { detectOptionsFor, findingsByType, LEAK_FINDING_COLUMNS, scanRecords, UnknownPiiTypeError } from './leak-scan';
+import { describeSummary, summariseLocalAuditFolder } from './local-audit-folder';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, accessDenied: 3, leaksFound: 4 } as const;
 
@@ -179,6 +180,26 @@ async function runQuery(args: readonly string[], deps: CliDeps): Promise<number>
 
   if (values.local !== undefined) {
     if (!existsSync(values.local)) throw new UsageError(`--local folder ${values.local} does not exist`);
+    const { folder, selected } = summariseLocalAuditFolder(values.local, {
+      from: params.from,
+      to: params.to,
+      ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
+    });
+    if (folder.records === 0) {
+      // An empty answer from a wrong folder must not read as a clean bill of health.
+      deps.stderr(
+        `error: ${values.local} holds no audit records (no audit/v1/dt=…/tenant=…/*.json under it). ` +
+          'Point --local at the audit folder of the local gateway (GATEWAY_AUDIT_DIR, default .gateway/audit).\n',
+      );
+      return EXIT.failed;
+    }
+    const scope = `${params.from} to ${params.to}${values.tenant !== undefined ? `, tenant ${values.tenant}` : ''}`;
+    deps.stderr(
+      `local ${values.local}: read ${describeSummary(selected)} for ${scope}; folder holds ${describeSummary(folder)}\n`,
+    );
+    if (selected.records === 0) {
+      deps.stderr('warning: no audit record falls in that range: an empty result says nothing about compliance.\n');
+    }
     const runner = await deps.localRunner(values.local);
     try {
       const rows = await runner.run(renderQuery(query, 'duckdb', params));
@@ -298,6 +319,17 @@ async function reidentify(args: readonly string[], deps: CliDeps): Promise<numbe
   return EXIT.ok;
 }
 
+/** A `--local` folder with no audit records in it. */
+class EmptyLocalFolderError extends Error {
+  override readonly name = 'EmptyLocalFolderError';
+  constructor(folder: string) {
+    super(
+      `${folder} holds no audit records (no audit/v1/dt=…/tenant=…/*.json under it). ` +
+        'Point --local at the audit folder of the local gateway (GATEWAY_AUDIT_DIR, default .gateway/audit).',
+    );
+  }
+}
+
 /** Rows of `LEAK_SCAN_SOURCE` from DuckDB over a local folder, or from Athena. */
 async function leakScanRows(
   params: ReturnType<typeof validateQueryParameters>,
@@ -306,6 +338,13 @@ async function leakScanRows(
 ): Promise<Array<Record<string, unknown>>> {
   if (values.local !== undefined) {
     if (!existsSync(values.local)) throw new UsageError(`--local folder ${values.local} does not exist`);
+    const { folder } = summariseLocalAuditFolder(values.local, {
+      from: params.from,
+      to: params.to,
+      ...(params.tenant !== null ? { tenant: params.tenant } : {}),
+    });
+    // A wrong folder would scan nothing and pass: refuse it, as `run` does.
+    if (folder.records === 0) throw new EmptyLocalFolderError(values.local);
     const runner = await deps.localRunner(values.local);
     try {
       return await runner.run(renderQuery(LEAK_SCAN_SOURCE, 'duckdb', params));
@@ -349,7 +388,18 @@ async function leakScan(args: readonly string[], deps: CliDeps): Promise<number>
     { from, to, ...(values.tenant !== undefined ? { tenant: values.tenant } : {}) },
     now,
   );
-  const result = scanRecords(await leakScanRows(params, values, deps), options);
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = await leakScanRows(params, values, deps);
+  } catch (error) {
+    if (!(error instanceof EmptyLocalFolderError)) throw error;
+    deps.stderr(`error: ${error.message}\n`);
+    return EXIT.failed;
+  }
+  const result = scanRecords(rows, options);
+  if (result.records === 0) {
+    deps.stderr('warning: no record with stored text falls in that range: a clean scan of nothing proves nothing.\n');
+  }
   const byType = Object.entries(findingsByType(result.findings))
     .map(([type, count]) => `${type} ${count}`)
     .join(', ');

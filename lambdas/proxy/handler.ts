@@ -107,15 +107,6 @@ function operationOf(path: string): GatewayOperation {
   return 'other';
 }
 
-/** The model id of `/v1/models/{id}`; a malformed escape is a 404 like any unknown id, never a 500. */
-function modelIdOf(encoded: string): string {
-  try {
-    return decodeURIComponent(encoded);
-  } catch {
-    throw new NotFoundError('model: not a valid model id');
-  }
-}
-
 /** 4xx refusals other than policy denials (written by the policy step) and authentication (no caller to record). */
 function isRejection(error: unknown): error is GatewayError {
   return (
@@ -137,6 +128,15 @@ function withQuery(req: GatewayRequest): GatewayRequest {
   const mark = req.path.indexOf('?');
   if (mark < 0) return req;
   return { ...req, path: req.path.slice(0, mark), query: req.query ?? req.path.slice(mark + 1) };
+}
+
+/** A model id from the path; a malformed percent escape (`%`, `%zz`, a cut UTF-8 sequence) is a 404, not a crash. */
+function decodeModelId(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new NotFoundError('Not found: the model id in the path is not a valid percent-encoded name.');
+  }
 }
 
 /** Builds the request-path handler. */
@@ -178,7 +178,8 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
       const operation = operationOf(path);
       facts = newRequestFacts(req.identity, requestId, operation);
       const allow = (expected: string): void => {
-        if (method !== expected) throw new MethodNotAllowedError(`Method ${method} is not allowed on ${path}.`);
+        // Neither the method nor the path is echoed: no raw request value reappears in an error.
+        if (method !== expected) throw new MethodNotAllowedError(`This path accepts ${expected} only.`);
       };
       if (operation === 'messages' || operation === 'count_tokens') {
         allow('POST');
@@ -187,10 +188,12 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
         allow('GET');
         if (!tenant)
           throw new PermissionError('This tenant has no policy in this gateway.', DENY_REASONS.unknownTenant);
-        const id = path === '/v1/models' ? null : modelIdOf(path.slice('/v1/models/'.length));
+        const id = path === '/v1/models' ? null : decodeModelId(path.slice('/v1/models/'.length));
         await handleModels(res, tenant, id);
       } else {
-        throw new NotFoundError(`Not found: ${method} ${path.slice(0, 200)}`);
+        throw new NotFoundError(
+          'Not found: the gateway serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models.',
+        );
       }
     } catch (error) {
       const gatewayError = asGatewayError(error);

@@ -49,8 +49,9 @@ async function writeRefusal(
   build: () => AuditRecord,
 ): Promise<void> {
   const { metrics, logger } = services;
+  let record: AuditRecord | undefined;
   try {
-    const record = build();
+    record = build();
     metrics.recordCall(record);
     await services.auditSink.put(record);
   } catch (recordError) {
@@ -60,6 +61,19 @@ async function writeRefusal(
       tenant: facts.tenantId,
       failure: describeFailure(recordError),
     });
+    // The refusal stands either way; its record goes where a rejected post-call record goes (never lost).
+    if (record) {
+      try {
+        await services.deadLetter.send(record, describeFailure(recordError));
+        metrics.recordDeadLettered(facts.tenantId);
+      } catch (deadLetterError) {
+        logger.error(`${event} audit record not dead-lettered`, {
+          request_id: facts.requestId,
+          tenant: facts.tenantId,
+          failure: describeFailure(deadLetterError),
+        });
+      }
+    }
   }
 }
 

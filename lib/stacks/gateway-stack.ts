@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { GATEWAY_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
+import { tenantKeySecretName } from '../../lambdas/shared/auth/auth-directory';
 import type { GatewayConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { AuditProcessor } from '../constructs/audit-processor';
@@ -147,10 +148,12 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, GATEWAY_OUTPUTS.alarmTopicArn, { value: alarmTopic.topicArn });
     new CfnOutput(this, GATEWAY_OUTPUTS.vpcId, { value: this.network.vpc.vpcId });
     const canaryTenant = config.tenants.find((tenant) => tenant.auth.apiKey);
-    const canaryKeySecret = canaryTenant ? this.identity.tenants.get(canaryTenant.id)?.keySecret : undefined;
-    if (canaryTenant && canaryKeySecret) {
+    if (canaryTenant) {
       new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantId, { value: canaryTenant.id });
-      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantKeySecretName, { value: canaryKeySecret.secretName });
+      // The key secret lives in the AuditData stack under a stable name: the name itself, not a cross-stack import.
+      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantKeySecretName, {
+        value: tenantKeySecretName(props.tenantSecrets.secretNamePrefix, canaryTenant.id),
+      });
     }
     addFunctionRuntimesOutput(this);
   }

@@ -10,6 +10,7 @@ import {
   parseCountTokensRequest,
   parseMessagesRequest,
 } from '../../shared/messages';
+import { recordableText } from '../../shared/pii';
 import type { RequestFacts } from '../../shared/policy/request-facts';
 import type { GatewayRequest } from '../gateway-http';
 import type { GatewayLimits } from '../handler-services';
@@ -60,7 +61,8 @@ export function parseCall(
   const promptSha256 = sha256Hex(req.body);
   facts.stream = stream;
   facts.promptSha256 = promptSha256;
-  facts.modelRequested = request.model.slice(0, 256);
+  // Recorded (also on denied records) as attribution: an e-mail sent as the model name must not land raw.
+  facts.modelRequested = recordableText(request.model, 256);
   return {
     operation,
     request,

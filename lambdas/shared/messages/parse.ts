@@ -14,40 +14,46 @@ import {
 } from './schema';
 
 /**
- * Deepest nesting of arrays and objects a body may have. Real requests stay far below it (Claude Code's deepest,
- * tool input schemas, is about 10); a body nested deeper would make every recursive reader of it (feature
- * detection, prompt text, redaction) overflow the stack, which must be a 400, never a 500.
+ * True when `text` nests arrays/objects deeper than `max` (brackets inside JSON strings do not count). One pass,
+ * no recursion, no allocation; malformed JSON is left to JSON.parse.
  */
-export const MAX_JSON_DEPTH = 128;
-
-/**
- * True when `text` nests arrays/objects deeper than `limit`, counting brackets outside strings in one pass. String
- * contents (nearly all of a large body) are skipped with `indexOf`, so the scan costs a fraction of JSON.parse.
- */
-function nestsDeeperThan(text: string, limit: number): boolean {
+export function jsonNestingExceeds(text: string, max: number): boolean {
   let depth = 0;
-  let i = 0;
-  while (i < text.length) {
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      // Skip to the closing quote: one not preceded by an odd number of backslashes.
-      let end = text.indexOf('"', i + 1);
-      while (end > 0) {
-        let slashes = 0;
-        while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes++;
-        if (slashes % 2 === 0) break;
-        end = text.indexOf('"', end + 1);
-      }
-      if (end < 0) return false; // unterminated: JSON.parse reports it
-      i = end + 1;
-      continue;
-    }
-    if (c === 0x7b || c === 0x5b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-    i++;
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return false;
+}
+
+/** Content blocks of a request: array entries of `system` and of each message's `content`. */
+function contentBlockCount(request: {
+  readonly system?: unknown;
+  readonly messages: ReadonlyArray<{ readonly content: unknown }>;
+}): number {
+  let blocks = Array.isArray(request.system) ? request.system.length : 0;
+  for (const message of request.messages) if (Array.isArray(message.content)) blocks += message.content.length;
+  return blocks;
+}
+
+function checkCounts(
+  request: { readonly system?: unknown; readonly messages: ReadonlyArray<{ readonly content: unknown }> },
+  limits: MessagesLimits,
+): void {
+  if (request.messages.length > limits.maxMessages) {
+    throw new RequestTooLargeError(`messages: at most ${limits.maxMessages} messages are accepted.`);
+  }
+  if (contentBlockCount(request) > limits.maxContentBlocks) {
+    throw new RequestTooLargeError(`At most ${limits.maxContentBlocks} content blocks are accepted in one request.`);
+  }
 }
 
 function parseJsonBody(body: string, limits: MessagesLimits): unknown {
@@ -58,8 +64,9 @@ function parseJsonBody(body: string, limits: MessagesLimits): unknown {
     throw new RequestTooLargeError(`Request body exceeds the maximum of ${limits.maxBodyBytes} bytes.`);
   }
   if (body.trim() === '') throw new InvalidRequestError('Request body is empty; expected a JSON object.');
-  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
-    throw new InvalidRequestError(`Request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  // Before JSON.parse and every step that walks the body: a client must not choose how deep they go.
+  if (jsonNestingExceeds(body, limits.maxNestingDepth)) {
+    throw new InvalidRequestError(`Request body nests deeper than ${limits.maxNestingDepth} levels.`);
   }
   let parsed: unknown;
   try {
@@ -85,9 +92,7 @@ function validate<T>(schema: z.ZodType<T>, value: unknown): T {
 /** Parses and validates `POST /v1/messages`. Throws RequestTooLargeError (413) or InvalidRequestError (400). */
 export function parseMessagesRequest(body: string, limits: MessagesLimits = DEFAULT_MESSAGES_LIMITS): MessagesRequest {
   const request = validate(messagesRequestSchema, parseJsonBody(body, limits));
-  if (request.messages.length > limits.maxMessages) {
-    throw new RequestTooLargeError(`messages: at most ${limits.maxMessages} messages are accepted.`);
-  }
+  checkCounts(request, limits);
   return request;
 }
 
@@ -97,8 +102,6 @@ export function parseCountTokensRequest(
   limits: MessagesLimits = DEFAULT_MESSAGES_LIMITS,
 ): CountTokensRequest {
   const request = validate(countTokensRequestSchema, parseJsonBody(body, limits));
-  if (request.messages.length > limits.maxMessages) {
-    throw new RequestTooLargeError(`messages: at most ${limits.maxMessages} messages are accepted.`);
-  }
+  checkCounts(request, limits);
   return request;
 }

@@ -126,15 +126,30 @@ export const toolSchema = z.object({ name: z.string().min(1), type: z.string().o
 
 const systemSchema = z.union([z.string(), z.array(textBlockSchema)]);
 
-/** Size limits; exceeding them is a 4xx, never a crash. */
+/**
+ * Size limits, checked before any expensive work (body size and nesting on the raw text, before JSON.parse;
+ * counts right after the schema, before redaction); exceeding one is a 4xx, never a crash.
+ */
 export interface MessagesLimits {
-  /** Maximum body bytes (Anthropic and Bedrock accept 32/20 MB; the gateway uses 20 MB). */
+  /** Maximum body bytes (Anthropic and Bedrock accept 32/20 MB; the gateway uses 20 MB). 413. */
   readonly maxBodyBytes: number;
-  /** Maximum entries in `messages` (Anthropic's limit is 100,000). */
+  /** Maximum entries in `messages` (Anthropic's limit is 100,000). 413. */
   readonly maxMessages: number;
+  /**
+   * Deepest nesting of JSON arrays and objects in the body. Real requests nest a few levels (tool input schemas a
+   * dozen or two); every later step walks the body, so a client must not choose its depth. 400.
+   */
+  readonly maxNestingDepth: number;
+  /** Most content blocks in the whole request (all messages and the system prompt together). 413. */
+  readonly maxContentBlocks: number;
 }
 
-export const DEFAULT_MESSAGES_LIMITS: MessagesLimits = { maxBodyBytes: 20 * 1024 * 1024, maxMessages: 100_000 };
+export const DEFAULT_MESSAGES_LIMITS: MessagesLimits = {
+  maxBodyBytes: 20 * 1024 * 1024,
+  maxMessages: 100_000,
+  maxNestingDepth: 128,
+  maxContentBlocks: 100_000,
+};
 
 const sharedShape = {
   model: z.string().min(1).max(256),

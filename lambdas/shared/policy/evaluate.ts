@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidRequestError, ModelNotAvailableError, PermissionError } from '../errors';
 import { detectFeatures, type FeatureSource, parseBetas } from '../messages/features';
+import { recordableText } from '../pii/recordable';
 import { allowedRoutes, type CatalogModel, catalogModel, type ModelRoute } from './model-catalog';
 import type { GatewayOperation, RequestFacts } from './request-facts';
 import {
@@ -121,7 +122,8 @@ export function resolveModel(tenant: TenantConfig, requested: string): { alias: 
   const model = catalogId ? catalogModel(catalogId) : undefined;
   if (!model) {
     throw new ModelNotAvailableError(
-      `Model "${requested}" is not allowed for this tenant (see GET /v1/models).`,
+      // The requested name is not echoed: it is client text (an e-mail address once, in a trial).
+      'The requested model is not available for this tenant (see GET /v1/models).',
       DENY_REASONS.modelNotAllowed,
     );
   }
@@ -175,7 +177,7 @@ function selectRoute(tenant: TenantConfig, model: CatalogModel, clientGeo: strin
     const match = routes.find((route) => route.provider === 'anthropic' && route.inferenceGeo === clientGeo);
     if (!match) {
       throw new PermissionError(
-        `inference_geo "${clientGeo}" is not allowed for this tenant and model.`,
+        `inference_geo ${clientGeo} is not allowed for this tenant and model.`,
         DENY_REASONS.residency,
       );
     }
@@ -233,7 +235,9 @@ export function evaluatePolicy(
   facts.features = report.features;
   facts.betas = report.betas;
   facts.dataClassification = claimedClassification(tenant, headers);
-  const useCase = headerValue(headers, 'x-use-case', 128);
+  // Attribution, not prompt text: PII in it becomes its type, the rest a safe alphabet (shared/pii/recordable.ts).
+  const rawUseCase = headerValue(headers, 'x-use-case', 128);
+  const useCase = rawUseCase === null ? null : recordableText(rawUseCase, 128);
   facts.useCase = useCase;
   const endUser = headerValue(headers, 'x-end-user', 256);
   facts.endUser = endUser;

@@ -241,3 +241,16 @@ describe('false positives on the project audit fixtures', () => {
     expect(result.findings).toEqual([]);
   });
 });
+
+describe('gateway-audit leak-scan on a folder without records', () => {
+  it('refuses it instead of passing a scan of nothing', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'leak-scan-empty-'));
+    try {
+      const h = harness();
+      expect(await runCli(['leak-scan', '--local', empty], h.deps)).toBe(EXIT.failed);
+      expect(h.err()).toContain('holds no audit records');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

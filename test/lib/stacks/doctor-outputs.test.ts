@@ -30,6 +30,8 @@ function synth(gatewayConfig: Record<string, unknown>): Synth {
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,
+    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
+    tenantSecrets: auditData.tenantSecrets,
   });
   return { auditData: Template.fromStack(auditData as Stack), gateway: Template.fromStack(gateway as Stack) };
 }
@@ -112,7 +114,7 @@ describe('outputs npm run doctor reads', () => {
   test('the canary tenant and its key secret name resolve to the secret the authorizer reads', () => {
     expect(output(withAnthropic.gateway, GATEWAY_OUTPUTS.canaryTenantId)).toBe('sample-tenant');
     expect(output(withAnthropic.gateway, GATEWAY_OUTPUTS.canaryTenantKeySecretName)).toBe(
-      'ClaudeGateway-Gateway/tenants/sample-tenant/api-key',
+      'ClaudeGateway/tenants/sample-tenant/api-key',
     );
   });
 

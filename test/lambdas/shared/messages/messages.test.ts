@@ -2,6 +2,7 @@ import { InvalidRequestError, RequestTooLargeError } from '../../../../lambdas/s
 import {
   detectFeatures,
   extractPromptText,
+  jsonNestingExceeds,
   mapPromptStrings,
   parseCountTokensRequest,
   parseMessagesRequest,
@@ -108,8 +109,31 @@ describe('parseMessagesRequest', () => {
   });
 
   it('refuses oversized bodies and too many messages with 413', () => {
-    expect(() => parseMessagesRequest(body({}), { maxBodyBytes: 10, maxMessages: 10 })).toThrow(RequestTooLargeError);
-    expect(() => parseMessagesRequest(body({}), { maxBodyBytes: 1e6, maxMessages: 0 })).toThrow(RequestTooLargeError);
+    const limits = { maxNestingDepth: 128, maxContentBlocks: 100 };
+    expect(() => parseMessagesRequest(body({}), { ...limits, maxBodyBytes: 10, maxMessages: 10 })).toThrow(
+      RequestTooLargeError,
+    );
+    expect(() => parseMessagesRequest(body({}), { ...limits, maxBodyBytes: 1e6, maxMessages: 0 })).toThrow(
+      RequestTooLargeError,
+    );
+  });
+
+  it('refuses JSON nested deeper than the limit with 400 before parsing it, counting brackets outside strings only', () => {
+    const deep = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
+    expect(jsonNestingExceeds(deep(128), 128)).toBe(false);
+    expect(jsonNestingExceeds(deep(129), 128)).toBe(true);
+    expect(jsonNestingExceeds(`{"a":"${'['.repeat(10_000)}\\"["}`, 2)).toBe(false);
+    const tooDeep = `{"model":"sonnet","max_tokens":1,"metadata":${deep(100_000)},"messages":[{"role":"user","content":"x"}]}`;
+    expect(() => parseMessagesRequest(tooDeep)).toThrow(InvalidRequestError);
+    expect(() => parseMessagesRequest(tooDeep)).toThrow('deeper than 128 levels');
+  });
+
+  it('refuses more content blocks than the limit with 413', () => {
+    const blocks = Array.from({ length: 101 }, () => ({ type: 'text', text: 'x' }));
+    const raw = JSON.stringify({ model: 'sonnet', max_tokens: 1, messages: [{ role: 'user', content: blocks }] });
+    expect(() =>
+      parseMessagesRequest(raw, { maxBodyBytes: 1e6, maxMessages: 10, maxNestingDepth: 128, maxContentBlocks: 100 }),
+    ).toThrow('At most 100 content blocks');
   });
 
   it('never echoes values in errors', () => {
