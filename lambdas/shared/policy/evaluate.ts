@@ -108,6 +108,16 @@ export function residencyPolicyLabel(tenant: TenantConfig): string {
     : `bedrock:${tenant.residency.bedrockRoutingScopes.join(',')}`;
 }
 
+/**
+ * The requested model name, quoted, when it is safe to repeat in an error: a model-id shape (letters, digits,
+ * `.`, `_`, `:`, `-`, at most 64) with no PII in it, so that a client (Claude Code) can name the model it asked
+ * for. Anything else (an e-mail address sent as a model name, once, in a trial) is not echoed: ''.
+ */
+function echoableModelName(requested: string): string {
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(requested) || recordableText(requested, 64) !== requested) return '';
+  return ` "${requested}"`;
+}
+
 /** Resolves what the client sent to a catalog model the tenant allows. */
 export function resolveModel(tenant: TenantConfig, requested: string): { alias: string | null; model: CatalogModel } {
   if (/-latest$/.test(requested)) {
@@ -122,8 +132,7 @@ export function resolveModel(tenant: TenantConfig, requested: string): { alias: 
   const model = catalogId ? catalogModel(catalogId) : undefined;
   if (!model) {
     throw new ModelNotAvailableError(
-      // The requested name is not echoed: it is client text (an e-mail address once, in a trial).
-      'The requested model is not available for this tenant (see GET /v1/models).',
+      `The requested model${echoableModelName(requested)} is not available for this tenant (see GET /v1/models).`,
       DENY_REASONS.modelNotAllowed,
     );
   }
