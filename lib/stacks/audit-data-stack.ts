@@ -172,7 +172,7 @@ export class AuditDataStack extends Stack {
     if (bedrockLogging.enabled) {
       new CfnOutput(this, AUDIT_DATA_OUTPUTS.bedrockInvocationLogging, {
         value: this.toJsonString({
-          bucketName: this.audit.bucket.bucketName,
+          bucketName: (this.bedrockLogBucket?.bucket ?? this.audit.bucket).bucketName,
           keyPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
           textDataDeliveryEnabled: bedrockLogging.textDelivery,
           imageDataDeliveryEnabled: bedrockLogging.imageDelivery,

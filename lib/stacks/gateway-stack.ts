@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { GATEWAY_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
+import { tenantKeySecretName } from '../../lambdas/shared/auth/auth-directory';
 import type { GatewayConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { AuditProcessor } from '../constructs/audit-processor';
@@ -150,7 +151,10 @@ export class GatewayStack extends Stack {
     const canaryKeySecret = canaryTenant ? this.identity.tenants.get(canaryTenant.id)?.keySecret : undefined;
     if (canaryTenant && canaryKeySecret) {
       new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantId, { value: canaryTenant.id });
-      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantKeySecretName, { value: canaryKeySecret.secretName });
+      // The name as a literal (the secret lives in the stateful stack; its name is fixed by the prefix).
+      new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantKeySecretName, {
+        value: tenantKeySecretName(props.tenantSecrets.secretNamePrefix, canaryTenant.id),
+      });
     }
     addFunctionRuntimesOutput(this);
   }

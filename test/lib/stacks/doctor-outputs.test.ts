@@ -27,6 +27,8 @@ function synth(gatewayConfig: Record<string, unknown>): Synth {
     reidentificationKey: auditData.reidentificationKey,
     auditBucket: auditData.auditBucket,
     tokenSecret: auditData.tokenSecret,
+    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
+    tenantSecrets: auditData.tenantSecrets,
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,
@@ -112,7 +114,7 @@ describe('outputs npm run doctor reads', () => {
   test('the canary tenant and its key secret name resolve to the secret the authorizer reads', () => {
     expect(output(withAnthropic.gateway, GATEWAY_OUTPUTS.canaryTenantId)).toBe('sample-tenant');
     expect(output(withAnthropic.gateway, GATEWAY_OUTPUTS.canaryTenantKeySecretName)).toBe(
-      'ClaudeGateway-Gateway/tenants/sample-tenant/api-key',
+      'ClaudeGateway/tenants/sample-tenant/api-key',
     );
   });
 
