@@ -11,7 +11,7 @@
 
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Aws, Duration, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -23,7 +23,11 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { type AuthDirectoryConfig, GATEWAY_INVOKE_SCOPE } from '../../lambdas/shared/auth/auth-directory';
+import {
+  type AuthDirectoryConfig,
+  GATEWAY_INVOKE_SCOPE,
+  usageIdentifierSecretName,
+} from '../../lambdas/shared/auth/auth-directory';
 import { ENV } from '../../lambdas/shared/env';
 import type { TenantConfig } from '../../lambdas/shared/policy/tenant-config';
 import { grantAuditRecordPut } from './audit-bucket';
@@ -255,6 +259,19 @@ export class TenantIdentity extends Construct {
     });
     this.authorizerFunction = authorizer.function;
     this.authorizerLogGroup = authorizer.logGroup;
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'The authorizer reads every tenant key and usage identifier; they are named <prefix><tenant>/..., and ' +
+            'Secrets Manager appends a random suffix to each ARN, so the grant is GetSecretValue on that name prefix',
+          appliesTo: [{ regex: '/^Resource::arn:.+:secretsmanager:.+:secret:.+\\/tenants\\/\\*$/g' }],
+        },
+      ],
+      true,
+    );
     // After the function: its log-group grant creates the role's default policy, which this covers too.
     const inlinePolicyReason =
       'CDK renders the grants (tenant secrets, KMS via Secrets Manager, own log group) as a policy inline on this ' +
@@ -271,12 +288,16 @@ export class TenantIdentity extends Construct {
     iam.Grant.addToPrincipal({
       grantee: role,
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      // The tenant secrets by their names' prefix (Secrets Manager appends a random suffix to each ARN): one
+      // statement instead of two exported ARNs per tenant.
       resourceArns: [
         this.directorySecret.secretArn,
-        ...[...tenants.values()].flatMap((resources) => [
-          ...(resources.keySecret ? [resources.keySecret.secretArn] : []),
-          resources.usageIdentifierSecret.secretArn,
-        ]),
+        stack.formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${secretNamePrefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
       ],
     });
     // Not `secret.grantRead`: with a key owned by the stateful stack it writes the role into the key policy, a
@@ -344,7 +365,11 @@ export class TenantIdentity extends Construct {
       description: `Usage-plan key of tenant ${tenant.id}; selected by the authorizer, never sent by clients`,
       enabled: true,
       // CloudFormation resolves the dynamic reference at deploy; the value never appears in the template.
-      value: usageIdentifierSecret.secretValue.unsafeUnwrap(),
+      // By name, not by reference: a reference to a secret of the stateful stack costs an export per tenant, and a
+      // stack has at most 200 outputs.
+      value: SecretValue.secretsManager(
+        usageIdentifierSecretName(props.tenantSecrets.secretNamePrefix, tenant.id),
+      ).unsafeUnwrap(),
     });
     const usagePlan = new apigateway.UsagePlan(this, `UsagePlan-${tenant.id}`, {
       name: `${stackName}-${tenant.id}`,
