@@ -1,5 +1,5 @@
 /**
- * The daily audit checks: runs `orphaned-pre-call`, `residency-report`, `shadow-bedrock-usage` and
+ * The daily audit checks: runs `orphaned-pre-call`, `residency-evidence`, `shadow-bedrock-usage` and
  * `gateway-cloudtrail-reconciliation` for yesterday (UTC) in Athena and publishes one number per check as a
  * CloudWatch metric; an alarm fires on any value above zero. A check that fails to run is logged and makes the
  * invocation fail (after the others were published), so the function's error alarm catches it too.
@@ -7,6 +7,7 @@
 import type { QueryRunner } from '../shared/ports';
 import {
   addDays,
+  type Engine,
   findQuery,
   formatDay,
   type NamedQuery,
@@ -18,7 +19,9 @@ import {
 /** The queries the daily run executes, in order. */
 export const DAILY_CHECKS = [
   'orphaned-pre-call',
-  'residency-report',
+  // The Region from Bedrock's invocation logs and CloudTrail (and Anthropic's usage.inference_geo), not the
+  // gateway's own choice: `residency-report` only compares the gateway with its policy.
+  'residency-evidence',
   'shadow-bedrock-usage',
   'gateway-cloudtrail-reconciliation',
 ] as const;
@@ -48,6 +51,11 @@ export interface ChecksDeps {
   readonly now: () => Date;
   /** The gateway proxy's role ARN (shadow usage excludes it; reconciliation matches it). */
   readonly gatewayRoleArn: string;
+  /**
+   * The SQL dialect of `runner`.
+   * @default 'athena'
+   */
+  readonly engine?: Engine;
 }
 
 /** Thrown after publishing when one or more checks could not run. */
@@ -88,7 +96,7 @@ export function makeChecksHandler(deps: ChecksDeps): () => Promise<CheckResult[]
       const query = findQuery(name);
       const check = checkOf(query);
       try {
-        const rows = await deps.runner.run(renderQuery(query, 'athena', params));
+        const rows = await deps.runner.run(renderQuery(query, deps.engine ?? 'athena', params));
         const value = checkValue(check, rows);
         results.push({ query: name, metricName: check.metricName, value, day });
         deps.logger.info('audit check ran', { query: name, day, value, rows: rows.length });

@@ -4,7 +4,7 @@
  * injected, and the function returns an exit code instead of exiting, so every path is testable.
  *
  * Exit codes: 0 success, 1 the operation failed, 2 bad usage (unknown query, bad date, missing flag),
- * 3 the caller's credentials may not decrypt with the re-identification key.
+ * 3 the caller's credentials may not decrypt with the re-identification key, 4 leak-scan found suspected raw PII.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -26,9 +26,12 @@ import {
   UnknownQueryError,
   validateQueryParameters,
 } from '../shared/queries';
+import { LEAK_SCAN_SOURCE } from '../shared/queries/leak-scan-source';
 import { formatRows, OUTPUT_FORMATS, type OutputFormat } from './format';
+import { detectOptionsFor, findingsByType, LEAK_FINDING_COLUMNS, scanRecords, UnknownPiiTypeError } from './leak-scan';
+import { describeSummary, summariseLocalAuditFolder } from './local-audit-folder';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, accessDenied: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, accessDenied: 3, leaksFound: 4 } as const;
 
 /** Defaults matching `athenaWorkgroupNameFor` / `glueDatabaseNameFor` with the default stack prefix. */
 export const DEFAULT_WORKGROUP = 'ClaudeGateway-compliance';
@@ -88,6 +91,11 @@ Commands:
       --database NAME             Glue database (default: $${CLI_ENV.database} or ${DEFAULT_DATABASE}).
       --gateway-role-arn ARN      The gateway's IAM role (shadow-bedrock-usage, reconciliation;
                                   default: $${CLI_ENV.gatewayRoleArn}).
+      --auditor-arns ARN,ARN      Principals allowed to read the trail (audit-trail-reads-outside-auditors).
+  leak-scan [options]             Re-run the PII engine over stored redacted prompts and completions; list
+                                  suspected raw PII (type, record, field, offset; never the value) and exit 4
+                                  when there is any. --from, --to, --tenant, --local, --format, --workgroup,
+                                  --database as for run; --types T,T limits the scan to these PII types.
   reidentify <token> --record <s3://bucket/key | key | path> [--local DIR] [--bucket NAME] [--key-file FILE]
                                   Print the original value behind <token> from the record's envelope
                                   (KMS Decrypt with your credentials; with --local the dev server's key,
@@ -116,6 +124,14 @@ function message(error: unknown): string {
   return String(error);
 }
 
+/** A comma-separated flag value as a list (blanks dropped). */
+export function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 function listQueries(deps: CliDeps): number {
   const width = Math.max(...NAMED_QUERIES.map((query) => query.name.length));
   for (const query of NAMED_QUERIES) deps.stdout(`${query.name.padEnd(width)}  ${query.description}\n`);
@@ -136,6 +152,7 @@ async function runQuery(args: readonly string[], deps: CliDeps): Promise<number>
       workgroup: { type: 'string' },
       database: { type: 'string' },
       'gateway-role-arn': { type: 'string' },
+      'auditor-arns': { type: 'string' },
     },
   });
   const [name, ...extra] = positionals;
@@ -156,12 +173,33 @@ async function runQuery(args: readonly string[], deps: CliDeps): Promise<number>
       to,
       ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
       ...(gatewayRoleArn ? { gatewayRoleArn } : {}),
+      ...(values['auditor-arns'] !== undefined ? { auditorArns: splitList(values['auditor-arns']) } : {}),
     },
     now,
   );
 
   if (values.local !== undefined) {
     if (!existsSync(values.local)) throw new UsageError(`--local folder ${values.local} does not exist`);
+    const { folder, selected } = summariseLocalAuditFolder(values.local, {
+      from: params.from,
+      to: params.to,
+      ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
+    });
+    if (folder.records === 0) {
+      // An empty answer from a wrong folder must not read as a clean bill of health.
+      deps.stderr(
+        `error: ${values.local} holds no audit records (no audit/v1/dt=…/tenant=…/*.json under it). ` +
+          'Point --local at the audit folder of the local gateway (GATEWAY_AUDIT_DIR, default .gateway/audit).\n',
+      );
+      return EXIT.failed;
+    }
+    const scope = `${params.from} to ${params.to}${values.tenant !== undefined ? `, tenant ${values.tenant}` : ''}`;
+    deps.stderr(
+      `local ${values.local}: read ${describeSummary(selected)} for ${scope}; folder holds ${describeSummary(folder)}\n`,
+    );
+    if (selected.records === 0) {
+      deps.stderr('warning: no audit record falls in that range: an empty result says nothing about compliance.\n');
+    }
     const runner = await deps.localRunner(values.local);
     try {
       const rows = await runner.run(renderQuery(query, 'duckdb', params));
@@ -281,6 +319,105 @@ async function reidentify(args: readonly string[], deps: CliDeps): Promise<numbe
   return EXIT.ok;
 }
 
+/** A `--local` folder with no audit records in it. */
+class EmptyLocalFolderError extends Error {
+  override readonly name = 'EmptyLocalFolderError';
+  constructor(folder: string) {
+    super(
+      `${folder} holds no audit records (no audit/v1/dt=…/tenant=…/*.json under it). ` +
+        'Point --local at the audit folder of the local gateway (GATEWAY_AUDIT_DIR, default .gateway/audit).',
+    );
+  }
+}
+
+/** Rows of `LEAK_SCAN_SOURCE` from DuckDB over a local folder, or from Athena. */
+async function leakScanRows(
+  params: ReturnType<typeof validateQueryParameters>,
+  values: { local?: string; workgroup?: string; database?: string },
+  deps: CliDeps,
+): Promise<Array<Record<string, unknown>>> {
+  if (values.local !== undefined) {
+    if (!existsSync(values.local)) throw new UsageError(`--local folder ${values.local} does not exist`);
+    const { folder } = summariseLocalAuditFolder(values.local, {
+      from: params.from,
+      to: params.to,
+      ...(params.tenant !== null ? { tenant: params.tenant } : {}),
+    });
+    // A wrong folder would scan nothing and pass: refuse it, as `run` does.
+    if (folder.records === 0) throw new EmptyLocalFolderError(values.local);
+    const runner = await deps.localRunner(values.local);
+    try {
+      return await runner.run(renderQuery(LEAK_SCAN_SOURCE, 'duckdb', params));
+    } finally {
+      runner.close();
+    }
+  }
+  const workgroup = values.workgroup ?? deps.env[CLI_ENV.workgroup] ?? DEFAULT_WORKGROUP;
+  const database = values.database ?? deps.env[CLI_ENV.database] ?? DEFAULT_DATABASE;
+  return deps.athenaRunner({ workgroup, database }).run(renderQuery(LEAK_SCAN_SOURCE, 'athena', params), {
+    onProgress: (state) => deps.stderr(`athena ${workgroup}: ${state}\n`),
+  });
+}
+
+async function leakScan(args: readonly string[], deps: CliDeps): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      tenant: { type: 'string' },
+      format: { type: 'string' },
+      local: { type: 'string' },
+      workgroup: { type: 'string' },
+      database: { type: 'string' },
+      types: { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
+  const format = (values.format ?? 'table') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) {
+    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')} (got "${values.format}")`);
+  }
+  const options = detectOptionsFor(values.types === undefined ? undefined : splitList(values.types));
+  const now = deps.now();
+  const to = values.to ?? defaultRange(now).to;
+  const from = values.from ?? addDays(formatDay(parseDay(to, 'to')), -6);
+  const params = validateQueryParameters(
+    { from, to, ...(values.tenant !== undefined ? { tenant: values.tenant } : {}) },
+    now,
+  );
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = await leakScanRows(params, values, deps);
+  } catch (error) {
+    if (!(error instanceof EmptyLocalFolderError)) throw error;
+    deps.stderr(`error: ${error.message}\n`);
+    return EXIT.failed;
+  }
+  const result = scanRecords(rows, options);
+  if (result.records === 0) {
+    deps.stderr('warning: no record with stored text falls in that range: a clean scan of nothing proves nothing.\n');
+  }
+  const byType = Object.entries(findingsByType(result.findings))
+    .map(([type, count]) => `${type} ${count}`)
+    .join(', ');
+  deps.stderr(
+    `leak-scan ${from}..${to}: ${result.records} records, ${result.texts} texts, ${result.characters} characters; ` +
+      `${result.findings.length} suspected leaks in ${result.recordsWithFindings} records${byType ? ` (${byType})` : ''}\n`,
+  );
+  if (result.findings.length === 0) return EXIT.ok;
+  deps.stdout(
+    formatRows(
+      format,
+      LEAK_FINDING_COLUMNS,
+      result.findings.map((finding) => ({ ...finding })),
+    ),
+  );
+  return EXIT.leaksFound;
+}
+
 /** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
   const [command, ...rest] = argv;
@@ -292,6 +429,8 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
         return await runQuery(rest, deps);
       case 'reidentify':
         return await reidentify(rest, deps);
+      case 'leak-scan':
+        return await leakScan(rest, deps);
       case undefined:
       case 'help':
       case '--help':
@@ -307,6 +446,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       error instanceof UnknownQueryError ||
       error instanceof InvalidQueryParameterError ||
       error instanceof MissingQueryParameterError ||
+      error instanceof UnknownPiiTypeError ||
       // parseArgs errors carry a code; checked by code alone because `instanceof` fails across realms.
       (typeof error === 'object' &&
         error !== null &&

@@ -330,6 +330,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       }
     })();
   });
+  // Requests node's HTTP parser refuses (bad header names or bytes, oversized headers) get Anthropic's shape too.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify({
+      type: 'error',
+      error: {
+        type: tooLarge ? 'request_too_large' : 'invalid_request_error',
+        message: tooLarge ? 'Request headers are too large.' : 'The request is not valid HTTP/1.1.',
+      },
+    });
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve());

@@ -1,15 +1,24 @@
 /**
- * What the route modules share: the request path's ports and settings with their defaults resolved, built once
- * per handler by `makeGatewayHandler` and passed to each route, plus the per-provider and per-tenant caches.
+ * What the routes and the pipeline steps share: the request path's ports and settings with their defaults resolved,
+ * built once per handler by `makeGatewayHandler` and passed to each step, plus the per-provider and per-tenant
+ * caches. Steps import this module, never the router.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { DEFAULT_MESSAGES_LIMITS, type MessagesLimits } from '../shared/messages';
 import type { GatewayMetrics } from '../shared/observability/gateway-metrics';
 import type { Tokenizer } from '../shared/pii';
 import type { Provider, TenantConfig } from '../shared/policy/tenant-config';
 import type { AuditDeadLetter, AuditSink, Clock, DataKeyProvider, ModelClient } from '../shared/ports';
-import type { GatewayLimits } from './handler';
 import { createTenantRedactor, type TenantRedactor } from './redaction';
 import type { RetrySettings } from './upstream-call';
+
+/** Limits of the request path. */
+export interface GatewayLimits extends MessagesLimits {
+  /** Whole upstream call, streaming included; then the call is aborted and recorded as `timeout`. @default 600000 */
+  readonly upstreamTimeoutMs: number;
+}
+
+export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = { ...DEFAULT_MESSAGES_LIMITS, upstreamTimeoutMs: 600_000 };
 
 /** The dependencies of the routes, defaults applied. */
 export interface HandlerServices {

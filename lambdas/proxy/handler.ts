@@ -3,12 +3,10 @@
  * (the Lambda composition root and the local dev server) serve. No AWS SDK import: every side effect goes through
  * the ports in `deps`.
  *
- * POST /v1/messages: parse + validate (400/413) -> tenant policy (403 + `denied` record) -> redact -> PRE-CALL
- * record acknowledged (503 and no upstream call otherwise) -> upstream with retries and fallback -> response
- * (JSON or SSE as Anthropic emits it) -> POST-CALL record (dead letter if the sink rejects it).
- *
- * This module is the public contract and the router; the routes live in `call-route.ts` (messages, count_tokens)
- * and `models-route.ts`, the audit writes in `audit-writes.ts`, the upstream leg in `forward-call.ts`.
+ * This module is the public contract and the router. Model calls run the pipeline of `call-pipeline.ts` (parse ->
+ * policy -> redact -> pre-call -> upstream -> relay -> post-call, one step per file in `pipeline/`); the models
+ * list is `models-route.ts`. The router creates the request's facts once the caller is authenticated, and any
+ * other 4xx refusal of that caller is written as a `rejected` record from them (`refusal-records.ts`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { newRequestId } from '../shared/audit/request-id';
@@ -21,10 +19,10 @@ import {
   NotFoundError,
   PermissionError,
 } from '../shared/errors';
-import { DEFAULT_MESSAGES_LIMITS, type MessagesLimits } from '../shared/messages';
 import type { GatewayMetrics } from '../shared/observability/gateway-metrics';
 import type { Tokenizer } from '../shared/pii';
 import { DENY_REASONS } from '../shared/policy/evaluate';
+import { type GatewayOperation, newRequestFacts, type RequestFacts } from '../shared/policy/request-facts';
 import type { Provider, TenantConfig } from '../shared/policy/tenant-config';
 import {
   type AuditDeadLetter,
@@ -34,22 +32,22 @@ import {
   type ModelClient,
   systemClock,
 } from '../shared/ports';
-import { handleCall } from './call-route';
+import { handleCall } from './call-pipeline';
 import type { GatewayHandler, GatewayRequest, ResponseWriter } from './gateway-http';
-import { type HandlerServices, modelClientCache, redactorCache } from './handler-services';
+import {
+  DEFAULT_GATEWAY_LIMITS,
+  type GatewayLimits,
+  type HandlerServices,
+  modelClientCache,
+  redactorCache,
+} from './handler-services';
 import { handleModels } from './models-route';
+import { writeRejected } from './refusal-records';
 import { TrackedResponse } from './tracked-response';
 import { abortableSleep, DEFAULT_RETRY_SETTINGS, type RetrySettings } from './upstream-call';
 
+export { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from './handler-services';
 export type { RetrySettings } from './upstream-call';
-
-/** Limits of the request path. */
-export interface GatewayLimits extends MessagesLimits {
-  /** Whole upstream call, streaming included; then the call is aborted and recorded as `timeout`. @default 600000 */
-  readonly upstreamTimeoutMs: number;
-}
-
-export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = { ...DEFAULT_MESSAGES_LIMITS, upstreamTimeoutMs: 600_000 };
 
 /**
  * Everything the request path needs from the outside. Stable contract: the Lambda composition root
@@ -101,6 +99,25 @@ const NO_METRICS: GatewayMetrics = {
   flush: () => undefined,
 };
 
+/** The operation a path names (what a `rejected` record of it says). */
+function operationOf(path: string): GatewayOperation {
+  if (path === '/v1/messages') return 'messages';
+  if (path === '/v1/messages/count_tokens') return 'count_tokens';
+  if (path === '/v1/models' || path.startsWith('/v1/models/')) return 'models';
+  return 'other';
+}
+
+/** 4xx refusals other than policy denials (written by the policy step) and authentication (no caller to record). */
+function isRejection(error: unknown): error is GatewayError {
+  return (
+    error instanceof GatewayError &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    !(error instanceof PermissionError) &&
+    !(error instanceof GatewayAuthenticationError)
+  );
+}
+
 function normalisePath(path: string): string {
   const withoutQuery = path.split('?')[0] ?? '';
   return withoutQuery.length > 1 && withoutQuery.endsWith('/') ? withoutQuery.slice(0, -1) : withoutQuery;
@@ -111,6 +128,15 @@ function withQuery(req: GatewayRequest): GatewayRequest {
   const mark = req.path.indexOf('?');
   if (mark < 0) return req;
   return { ...req, path: req.path.slice(0, mark), query: req.query ?? req.path.slice(mark + 1) };
+}
+
+/** A model id from the path; a malformed percent escape (`%`, `%zz`, a cut UTF-8 sequence) is a 404, not a crash. */
+function decodeModelId(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new NotFoundError('Not found: the model id in the path is not a valid percent-encoded name.');
+  }
 }
 
 /** Builds the request-path handler. */
@@ -139,6 +165,8 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
     const requestId = newRequestId();
     const res = new TrackedResponse(response, requestId);
     let tenantId: string | null = null;
+    let facts: RequestFacts | null = null;
+    let tenant: TenantConfig | undefined;
     try {
       const path = normalisePath(req.path);
       const method = req.method.toUpperCase();
@@ -146,25 +174,26 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
         throw new GatewayAuthenticationError('Missing or invalid API key (x-api-key or Authorization: Bearer).');
       }
       tenantId = req.identity.tenantId;
-      const tenant = deps.tenantPolicy(tenantId);
-      const context = { requestId, tenantId, principal: req.identity.principal, stream: false };
+      tenant = deps.tenantPolicy(tenantId);
+      const operation = operationOf(path);
+      facts = newRequestFacts(req.identity, requestId, operation);
       const allow = (expected: string): void => {
-        if (method !== expected) throw new MethodNotAllowedError(`Method ${method} is not allowed on ${path}.`);
+        // Neither the method nor the path is echoed: no raw request value reappears in an error.
+        if (method !== expected) throw new MethodNotAllowedError(`This path accepts ${expected} only.`);
       };
-      if (path === '/v1/messages') {
+      if (operation === 'messages' || operation === 'count_tokens') {
         allow('POST');
-        await handleCall(services, req, res, { ...context, operation: 'messages' }, tenant, startedMs);
-      } else if (path === '/v1/messages/count_tokens') {
-        allow('POST');
-        await handleCall(services, req, res, { ...context, operation: 'count_tokens' }, tenant, startedMs);
-      } else if (path === '/v1/models' || path.startsWith('/v1/models/')) {
+        await handleCall(services, req, res, operation, facts, tenant, startedMs);
+      } else if (operation === 'models') {
         allow('GET');
         if (!tenant)
           throw new PermissionError('This tenant has no policy in this gateway.', DENY_REASONS.unknownTenant);
-        const id = path === '/v1/models' ? null : decodeURIComponent(path.slice('/v1/models/'.length));
+        const id = path === '/v1/models' ? null : decodeModelId(path.slice('/v1/models/'.length));
         await handleModels(res, tenant, id);
       } else {
-        throw new NotFoundError(`Not found: ${method} ${path.slice(0, 200)}`);
+        throw new NotFoundError(
+          'Not found: the gateway serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models.',
+        );
       }
     } catch (error) {
       const gatewayError = asGatewayError(error);
@@ -186,6 +215,8 @@ export function makeGatewayHandler(deps: GatewayHandlerDeps): GatewayHandler {
           reason: error instanceof PermissionError ? error.reason : undefined,
         });
       }
+      // After the response: the caller does not wait for the record of its own refusal.
+      if (facts !== null && isRejection(error)) await writeRejected(services, facts, tenant, error, startedMs);
     } finally {
       metrics.flush();
     }

@@ -17,7 +17,8 @@ export async function handleModels(res: TrackedResponse, tenant: TenantConfig, m
   for (const catalogId of Object.values(tenant.models)) add(catalogId, catalogId);
   if (modelId !== null) {
     const found = data.find((model) => model.id === modelId);
-    if (!found) throw new NotFoundError(`model: ${modelId.slice(0, 256)}`);
+    // The id is not echoed (no raw request value in an error): GET /v1/models lists what exists.
+    if (!found) throw new NotFoundError('model: no such model for this tenant (see GET /v1/models).');
     res.json(200, found);
     return;
   }

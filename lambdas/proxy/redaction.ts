@@ -56,7 +56,9 @@ export function redactPrompt(body: Record<string, unknown>, redactor: TenantReda
     promptChars += text.length;
     const result = redactor.redact(text);
     if (result.replacements.length > 0) {
-      replacements.push(...result.replacements);
+      // A loop, not push(...spread): a 1.5 MB PII-dense body yields >120,000 replacements, past the engine's
+      // argument limit (RangeError: Maximum call stack size exceeded).
+      for (const replacement of result.replacements) replacements.push(replacement);
       addCounts(counts, result.counts);
     }
     return result.text;
@@ -64,7 +66,7 @@ export function redactPrompt(body: Record<string, unknown>, redactor: TenantReda
   const messages = Array.isArray(tokenisedBody.messages) ? (tokenisedBody.messages as Array<{ content: unknown }>) : [];
   return {
     tokenisedBody,
-    redactedText: extractPromptText({ system: tokenisedBody.system, messages }),
+    redactedText: extractPromptText({ system: tokenisedBody.system, messages, tools: tokenisedBody.tools }),
     promptChars,
     replacements,
     counts,
@@ -85,30 +87,64 @@ export function jsonEscapedMapping(mapping: ReadonlyMap<string, string>): Map<st
   return escaped;
 }
 
-/** Restores tokens in text blocks and tool inputs of a non-streamed message (upstream mode). */
+/** Block types whose `input` the model wrote and the client reads. */
+const RESTORED_INPUT_BLOCKS = new Set(['tool_use', 'server_tool_use', 'mcp_tool_use']);
+
+/** Every string leaf of a value, restored; iterative (the value is the model's, its depth is not ours to trust). */
+function restoreLeaves(value: unknown, mapping: ReadonlyMap<string, string>): unknown {
+  if (typeof value === 'string') return restore(value, mapping);
+  if (value === null || typeof value !== 'object') return value;
+  const copy = structuredClone(value) as Record<string, unknown> | unknown[];
+  const stack: Array<Record<string, unknown> | unknown[]> = [copy];
+  while (stack.length > 0) {
+    const holder = stack.pop() as Record<string | number, unknown>;
+    for (const key of Object.keys(holder)) {
+      const child = holder[key];
+      if (typeof child === 'string') holder[key] = restore(child, mapping);
+      else if (child !== null && typeof child === 'object') stack.push(child as Record<string, unknown>);
+    }
+  }
+  return copy;
+}
+
+/** A text citation with its quoted text restored (`cited_text`, and the search result `title`/`source` it names). */
+function restoreCitation(citation: unknown, mapping: ReadonlyMap<string, string>): unknown {
+  if (citation === null || typeof citation !== 'object' || Array.isArray(citation)) return citation;
+  const c = { ...(citation as Record<string, unknown>) };
+  for (const key of ['cited_text', 'title', 'source', 'document_title']) {
+    if (typeof c[key] === 'string') c[key] = restore(c[key] as string, mapping);
+  }
+  return c;
+}
+
+/**
+ * Restores tokens in one response content block: text (and its citations), and the inputs of tool calls. Thinking
+ * blocks are left as the model wrote them: their signature covers the exact text.
+ */
+export function restoreBlock(block: unknown, mapping: ReadonlyMap<string, string>): unknown {
+  if (block === null || typeof block !== 'object' || Array.isArray(block)) return block;
+  const b = block as Record<string, unknown>;
+  if (b.type === 'text' && typeof b.text === 'string') {
+    const restored: Record<string, unknown> = { ...b, text: restore(b.text, mapping) };
+    if (Array.isArray(b.citations)) restored.citations = b.citations.map((c) => restoreCitation(c, mapping));
+    return restored;
+  }
+  if (typeof b.type === 'string' && RESTORED_INPUT_BLOCKS.has(b.type) && b.input !== undefined) {
+    return { ...b, input: restoreLeaves(b.input, mapping) };
+  }
+  return b;
+}
+
+/** Restores tokens in every text-bearing block of a non-streamed message (upstream mode). */
 export function restoreMessage(
   message: Readonly<Record<string, unknown>>,
   mapping: ReadonlyMap<string, string>,
 ): Record<string, unknown> {
-  const restoreLeaves = (value: unknown): unknown => {
-    if (typeof value === 'string') return restore(value, mapping);
-    if (Array.isArray(value)) return value.map(restoreLeaves);
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(
-        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, restoreLeaves(v)]),
-      );
-    }
-    return value;
-  };
   const content = Array.isArray(message.content) ? message.content : [];
-  return {
-    ...message,
-    content: content.map((block: unknown) => {
-      if (block === null || typeof block !== 'object') return block;
-      const b = block as Record<string, unknown>;
-      if (b.type === 'text' && typeof b.text === 'string') return { ...b, text: restore(b.text, mapping) };
-      if (b.type === 'tool_use') return { ...b, input: restoreLeaves(b.input) };
-      return b;
-    }),
-  };
+  return { ...message, content: content.map((block: unknown) => restoreBlock(block, mapping)) };
+}
+
+/** A citation in a `citations_delta`, restored. */
+export function restoreCitationDelta(citation: unknown, mapping: ReadonlyMap<string, string>): unknown {
+  return restoreCitation(citation, mapping);
 }

@@ -4,7 +4,7 @@
  */
 import { createStreamingRestorer, type StreamingRestorer } from '../shared/pii';
 import type { UpstreamStreamEvent } from '../shared/ports';
-import { jsonEscapedMapping } from './redaction';
+import { jsonEscapedMapping, restoreBlock, restoreCitationDelta } from './redaction';
 
 /** One SSE frame: `event: <type>\ndata: <json>\n\n`. */
 export function sseFrame(event: { readonly type: string } & Readonly<Record<string, unknown>>): string {
@@ -98,6 +98,10 @@ export class StreamAccumulator {
         if (isRecord(block) && block.type === 'text' && typeof block.text === 'string' && block.text) {
           this.append(this.texts, index, block.text);
         }
+        // A block may start with text or a whole input already (server tools): restore it like a message block.
+        if (this.mapping && this.mapping.size > 0 && isRecord(block)) {
+          return [sseFrame({ ...event, content_block: restoreBlock(block, this.mapping) })];
+        }
         return [sseFrame(event)];
       }
       case 'content_block_delta': {
@@ -110,6 +114,11 @@ export class StreamAccumulator {
           if (!restorer) return [sseFrame(event)];
           const text = restorer.push(delta.text);
           return text ? [sseFrame({ ...event, delta: { ...delta, text } })] : [];
+        }
+        if (delta.type === 'citations_delta' && this.mapping && this.mapping.size > 0) {
+          return [
+            sseFrame({ ...event, delta: { ...delta, citation: restoreCitationDelta(delta.citation, this.mapping) } }),
+          ];
         }
         if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string') {
           this.append(this.toolInputs, index, delta.partial_json);

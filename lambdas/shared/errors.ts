@@ -34,15 +34,26 @@ export class AuthenticationError extends GatewayError {
 
 /** A policy refusal. `reason` is a short machine-readable code recorded in the `denied` audit record. */
 export class PermissionError extends GatewayError {
-  readonly type = 'permission_error';
-  readonly status = 403;
-  override readonly name = 'PermissionError';
+  readonly type: AnthropicErrorType = 'permission_error';
+  readonly status: number = 403;
+  override readonly name: string = 'PermissionError';
   constructor(
     message: string,
     readonly reason: string,
   ) {
     super(message);
   }
+}
+
+/**
+ * A policy refusal of the model itself (not allowed, not pinned): answered as Anthropic answers a model it does
+ * not serve, 404 `not_found_error`, so clients show a model problem (Claude Code prints "There's an issue with the
+ * selected model"; a 403 makes it print "Failed to authenticate"). Still a policy denial with a `denied` record.
+ */
+export class ModelNotAvailableError extends PermissionError {
+  override readonly type: AnthropicErrorType = 'not_found_error';
+  override readonly status: number = 404;
+  override readonly name = 'ModelNotAvailableError';
 }
 
 export class NotFoundError extends GatewayError {
@@ -94,6 +105,34 @@ export class OverloadedError extends GatewayError {
   readonly type = 'overloaded_error';
   readonly status = 529;
   override readonly name = 'OverloadedError';
+}
+
+/**
+ * Reason codes of `rejected` audit records, by HTTP status (stable: auditors query on them). A 4xx without its own
+ * code is `rejected_other`.
+ */
+export const REJECTION_REASONS = {
+  400: 'invalid_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'request_too_large',
+  other: 'rejected_other',
+} as const;
+
+/** The reason code a `rejected` record gives for a 4xx refusal. */
+export function rejectionReason(error: GatewayError): string {
+  switch (error.status) {
+    case 400:
+      return REJECTION_REASONS[400];
+    case 404:
+      return REJECTION_REASONS[404];
+    case 405:
+      return REJECTION_REASONS[405];
+    case 413:
+      return REJECTION_REASONS[413];
+    default:
+      return REJECTION_REASONS.other;
+  }
 }
 
 /** Anthropic's error response body. */

@@ -74,7 +74,7 @@ export interface UpstreamRequest {
   /** Anthropic `inference_geo`; adapters for other providers ignore it. */
   readonly inferenceGeo?: 'global' | 'us';
   /**
-   * Headers of the client's request the Anthropic API should see as sent (`anthropic-version`, `anthropic-beta`),
+   * Headers of the client's request the Anthropic API should see as sent (`anthropic-version`, `anthropic-beta`, `user-agent`),
    * in place of the SDK's defaults; adapters for other providers ignore them. @default none
    */
   readonly clientHeaders?: Readonly<Record<string, string>>;

@@ -180,6 +180,14 @@ export const GATEWAY_ERROR_RESPONSES: readonly ErrorResponse[] = [
     message: '$context.error.messageString',
   },
   {
+    // The authorizer threw (for example its tenant keys are too old to trust and Secrets Manager cannot be read):
+    // a retryable 503, which the Anthropic SDKs retry, rather than a 500.
+    type: apigateway.ResponseType.AUTHORIZER_FAILURE,
+    statusCode: '503',
+    errorType: 'api_error',
+    message: quoted('Authentication is temporarily unavailable; retry shortly.'),
+  },
+  {
     type: apigateway.ResponseType.DEFAULT_5XX,
     errorType: 'api_error',
     message: quoted('The gateway hit an internal error; the request was not completed.'),

@@ -307,6 +307,15 @@ class OperationsAlarmBuilder {
       Duration.minutes(5),
       'model-outside-catalog',
     );
+    // A name the ZDR feature table does not know was used: forwarded (record) or refused (deny); either way it
+    // waits to be classified in lambdas/shared/policy/zdr-features.json.
+    this.addAnyAlarm(
+      'unknownFeatures',
+      'UnknownFeatures',
+      METRICS.unknownFeatures,
+      Duration.hours(1),
+      'unknown-features',
+    );
     for (const tenantId of businessHoursTenantIds) {
       this.addAlarm(`outsideBusinessHours:${tenantId}`, `CallsOutsideBusinessHours-${tenantId}`, {
         metric: gatewayMetric(METRICS.callsOutsideBusinessHours, tenantId, 'Sum', Duration.hours(1), { label: null }),

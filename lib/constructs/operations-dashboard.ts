@@ -169,6 +169,7 @@ export class OperationsDashboard extends Construct {
         [
           gatewayMetric(METRICS.requests, undefined, 'Sum', five),
           gatewayMetric(METRICS.denials, undefined, 'Sum', five),
+          gatewayMetric(METRICS.rejections, undefined, 'Sum', five),
           gatewayMetric(METRICS.upstreamErrors, undefined, 'Sum', five),
         ],
         { right: [upstreamErrorRateExpression(five)] },
@@ -219,6 +220,7 @@ export class OperationsDashboard extends Construct {
       graph('Policy: model outside catalog, calls outside business hours', [
         gatewayMetric(METRICS.modelOutsideCatalog, undefined, 'Sum', hour),
         gatewayMetric(METRICS.callsOutsideBusinessHours, undefined, 'Sum', hour),
+        gatewayMetric(METRICS.unknownFeatures, undefined, 'Sum', hour),
       ]),
     );
     const auditHealth: cloudwatch.IMetric[] = [

@@ -169,10 +169,10 @@ export class AuditDataStack extends Stack {
     new CfnOutput(this, AUDIT_DATA_OUTPUTS.auditObjectLockMode, { value: config.audit.objectLockMode });
     new CfnOutput(this, AUDIT_DATA_OUTPUTS.auditRetentionDays, { value: String(config.audit.retentionDays) });
     new CfnOutput(this, AUDIT_DATA_OUTPUTS.trailName, { value: trailName });
-    if (bedrockLogging.enabled) {
+    if (this.bedrockLogBucket) {
       new CfnOutput(this, AUDIT_DATA_OUTPUTS.bedrockInvocationLogging, {
         value: this.toJsonString({
-          bucketName: (this.bedrockLogBucket?.bucket ?? this.audit.bucket).bucketName,
+          bucketName: this.bedrockLogBucket.bucket.bucketName,
           keyPrefix: BEDROCK_INVOCATION_LOG_PREFIX,
           textDataDeliveryEnabled: bedrockLogging.textDelivery,
           imageDataDeliveryEnabled: bedrockLogging.imageDelivery,

@@ -148,10 +148,9 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, GATEWAY_OUTPUTS.alarmTopicArn, { value: alarmTopic.topicArn });
     new CfnOutput(this, GATEWAY_OUTPUTS.vpcId, { value: this.network.vpc.vpcId });
     const canaryTenant = config.tenants.find((tenant) => tenant.auth.apiKey);
-    const canaryKeySecret = canaryTenant ? this.identity.tenants.get(canaryTenant.id)?.keySecret : undefined;
-    if (canaryTenant && canaryKeySecret) {
+    if (canaryTenant) {
       new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantId, { value: canaryTenant.id });
-      // The name as a literal (the secret lives in the stateful stack; its name is fixed by the prefix).
+      // The key secret lives in the AuditData stack under a stable name: the name itself, not a cross-stack import.
       new CfnOutput(this, GATEWAY_OUTPUTS.canaryTenantKeySecretName, {
         value: tenantKeySecretName(props.tenantSecrets.secretNamePrefix, canaryTenant.id),
       });

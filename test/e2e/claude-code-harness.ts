@@ -4,7 +4,7 @@
  * environment, and reads what the gateway recorded.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AuditRecord } from '../../lambdas/shared/audit/record';
@@ -44,6 +44,7 @@ export async function startNpmRunDev(options: NpmRunDevOptions): Promise<NpmRunD
       HOME: process.env.HOME ?? tmpdir(),
       PORT: '0',
       GATEWAY_AUDIT_DIR: options.auditDir,
+      GATEWAY_DEAD_LETTER_DIR: join(options.auditDir, '..', 'dead-letter'),
       GATEWAY_UPSTREAM: 'anthropic',
       GATEWAY_ANTHROPIC_BASE_URL: options.upstreamUrl,
       ANTHROPIC_API_KEY: 'upstream-key-for-the-fake',
@@ -114,6 +115,7 @@ export interface ClaudeRunOptions {
  */
 export function runClaude(args: readonly string[], options: ClaudeRunOptions): Promise<ClaudeRun> {
   const home = mkdtempSync(join(tmpdir(), 'claude-home-'));
+  const ownCwd = options.cwd === undefined;
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'claude-work-'));
   const started = Date.now();
   return new Promise((done) => {
@@ -140,6 +142,8 @@ export function runClaude(args: readonly string[], options: ClaudeRunOptions): P
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        rmSync(home, { recursive: true, force: true });
+        if (ownCwd) rmSync(cwd, { recursive: true, force: true });
         done({ code, stdout, stderr, ms: Date.now() - started });
       },
     );

@@ -65,16 +65,13 @@ const betasOf = (call: RecordedCall | undefined): string[] => {
     .filter(Boolean);
 };
 
-/** The `betas` column (issue 10); read by name so this file compiles before and after it exists. */
-const recordedBetas = (record: AuditRecord | undefined): unknown =>
-  record ? (record as unknown as Record<string, unknown>).betas : undefined;
-
 const eventOf = (records: readonly AuditRecord[], event: string): AuditRecord | undefined =>
   records.find((record) => record.event === event);
 
 /** One pre- and one post-call record per upstream call, each carrying the betas that reached the upstream. */
 function expectRecordedCalls(calls: Map<string, AuditRecord[]>, upstream: readonly RecordedCall[]): AuditRecord[] {
-  const pairs = [...calls.values()].sort((a, b) => (a[0]?.ts ?? '').localeCompare(b[0]?.ts ?? ''));
+  const startedAt = (records: readonly AuditRecord[]): string => eventOf(records, 'pre_call')?.ts ?? '';
+  const pairs = [...calls.values()].sort((a, b) => startedAt(a).localeCompare(startedAt(b)));
   expect(pairs).toHaveLength(upstream.length);
   return pairs.map((records, index) => {
     const pre = eventOf(records, 'pre_call');
@@ -83,8 +80,8 @@ function expectRecordedCalls(calls: Map<string, AuditRecord[]>, upstream: readon
     expect(post).toMatchObject({ tenant_id: 'local-dev', status: 'ok', http_status: 200 });
     const sent = betasOf(upstream[index]).sort();
     expect(sent).toContain('claude-code-20250219');
-    expect([...((recordedBetas(pre) as string[] | undefined) ?? [])].sort()).toEqual(sent);
-    expect([...((recordedBetas(post) as string[] | undefined) ?? [])].sort()).toEqual(sent);
+    expect([...(pre?.betas ?? [])].sort()).toEqual(sent);
+    expect([...(post?.betas ?? [])].sort()).toEqual(sent);
     return pre as AuditRecord;
   });
 }
@@ -104,13 +101,19 @@ describe(`Claude Code ${E2E_CLIENTS.claudeCode.version} through npm run dev`, ()
     // Claude Code's own fields reach the upstream unchanged (issue 10, item 1).
     const roles = (body.messages as Array<{ role: string }>).map((message) => message.role);
     expect(roles[0]).toBe('user');
-    expect(body.context_management).toBeDefined();
+    expect(roles).toContain('system');
+    expect(Object.keys(body)).toEqual(
+      expect.arrayContaining(['system', 'tools', 'metadata', 'thinking', 'context_management', 'output_config']),
+    );
     expect(betasOf(upstream)).toContain('context-management-2025-06-27');
     expect(upstream?.headers['anthropic-version']).toBe('2023-06-01');
 
     const calls = await waitForCompletedCalls(gateway.auditDir, before, 1);
     const [pre] = expectRecordedCalls(calls, fake.calls);
     expect(pre?.model_requested).toBe(body.model);
+    // Every beta Claude Code sends by default is in the feature table (an unknown one alarms on every call), and
+    // the default ZDR tenant served the call, so it is on the record as ZDR-eligible.
+    expect((pre?.features ?? []).filter((feature) => feature.startsWith('unknown_'))).toEqual([]);
     expect(pre?.zdr_eligible).toBe(true);
   });
 

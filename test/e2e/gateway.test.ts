@@ -197,8 +197,6 @@ describe('Anthropic SDK through the gateway', () => {
 
 describe('refusals and bad input', () => {
   it.each([
-    ['unknown model', KEYS.local, { model: 'gpt-4' }, {}, 'model_not_allowed'],
-    ['-latest alias', KEYS.local, { model: 'claude-sonnet-latest' }, {}, 'model_unpinned_alias'],
     ['residency (us not allowed)', KEYS.strict, { inference_geo: 'us' }, {}, 'residency_not_allowed'],
     [
       'non-ZDR feature without opt-in',
@@ -224,9 +222,36 @@ describe('refusals and bad input', () => {
     expect(fake.calls).toHaveLength(0);
   });
 
-  it('SDK surfaces a refusal as PermissionDeniedError', async () => {
+  it.each([
+    ['unknown model', { model: 'gpt-4' }, 'model_not_allowed'],
+    ['-latest alias', { model: 'claude-sonnet-latest' }, 'model_unpinned_alias'],
+  ])('refuses %s as Anthropic refuses a model it does not serve: 404 and a denied record', async (_n, extra, reason) => {
+    const result = await raw('/v1/messages', { body: JSON.stringify({ ...simple, ...extra }) });
+    expect(result.status).toBe(404);
+    expect(result.json).toMatchObject({
+      type: 'error',
+      error: { type: 'not_found_error' },
+      request_id: result.requestId,
+    });
+    const denied = await waitForRecord(gateway.auditDir, result.requestId ?? '', 'denied');
+    expect(denied).toMatchObject({
+      status: 'denied',
+      deny_reason: reason,
+      http_status: 404,
+      error_type: 'not_found_error',
+    });
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it('SDK surfaces a policy refusal as PermissionDeniedError and a refused model as NotFoundError', async () => {
+    await expect(
+      client().beta.messages.create({
+        ...simple,
+        mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }],
+      }),
+    ).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
     await expect(client().messages.create({ ...simple, model: 'gpt-4' })).rejects.toBeInstanceOf(
-      Anthropic.PermissionDeniedError,
+      Anthropic.NotFoundError,
     );
   });
 
@@ -432,7 +457,7 @@ describe('the audit folder', () => {
       expect(readFileSync(file, 'utf8')).not.toContain(EMAIL);
       expect(statSync(file).mode & 0o777).toBe(0o444);
       expect(file).toMatch(
-        /audit\/v1\/dt=\d{4}-\d{2}-\d{2}\/tenant=[a-z0-9-]+\/\d{6}-req_[A-Za-z0-9_-]+-(pre_call|post_call|denied)\.json$/,
+        /audit\/v1\/dt=\d{4}-\d{2}-\d{2}\/tenant=[a-z0-9-]+\/\d{6}-req_[A-Za-z0-9_-]+-(pre_call|post_call|denied|rejected)\.json$/,
       );
     }
   });

@@ -40,7 +40,7 @@ const claudeCodeClient = () =>
     apiKey: KEYS.local,
     baseURL: gateway.url,
     maxRetries: 0,
-    defaultHeaders: { 'anthropic-version': '2023-06-01', 'x-app': 'cli' },
+    defaultHeaders: { 'anthropic-version': '2023-06-01', 'user-agent': 'claude-cli/2.1.332 (external, sdk-cli)' },
     defaultQuery: { beta: 'true' },
   });
 
@@ -105,6 +105,7 @@ describe('Claude Code-shaped calls through the gateway (official SDK, beta surfa
     expect(call?.url).toBe('/v1/messages?beta=true');
     expect(call?.headers['anthropic-beta']).toBe(CLAUDE_CODE_BETAS.join(','));
     expect(call?.headers['anthropic-version']).toBe('2023-06-01');
+    expect(call?.headers['user-agent']).toBe('claude-cli/2.1.332 (external, sdk-cli)');
     expect((call?.body.messages as Array<{ role: string }>).map((m) => m.role)).toEqual(['user', 'system']);
     expect(call?.body.context_management).toEqual({ edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] });
 
@@ -116,14 +117,9 @@ describe('Claude Code-shaped calls through the gateway (official SDK, beta surfa
       expect(record.features).toEqual(
         expect.arrayContaining(['claude_code', 'context_editing', 'adaptive_thinking', 'stream']),
       );
-      // Two of Claude Code's betas are not in the ZDR table: recorded, so the call is not claimed ZDR-eligible.
-      expect(record.features).toEqual(
-        expect.arrayContaining([
-          'unknown_beta:per-turn-control-2026-07-01',
-          'unknown_beta:mid-conversation-tool-changes-2026-07-01',
-        ]),
-      );
-      expect(record.zdr_eligible).toBe(false);
+      // Every name Claude Code sends by default is in the ZDR table: the call is ZDR-eligible.
+      expect(record.features.filter((feature) => feature.startsWith('unknown_'))).toEqual([]);
+      expect(record.zdr_eligible).toBe(true);
     }
     expect(post.status).toBe('ok');
   });
@@ -138,12 +134,15 @@ describe('Claude Code-shaped calls through the gateway (official SDK, beta surfa
     expect(fake.calls[0]?.url).toBe('/v1/messages');
   });
 
-  it('a call with only table betas is ZDR-eligible', async () => {
+  it('unknownFeatures record (default): an unknown beta is forwarded and recorded, the call not ZDR-eligible', async () => {
+    const betas = [...KNOWN_BETAS, 'Future-Feature-2027-01-01'];
     const { response } = await client()
-      .beta.messages.create({ ...claudeCodeBody(), betas: KNOWN_BETAS })
+      .beta.messages.create({ ...claudeCodeBody(), betas })
       .withResponse();
+    expect(fake.calls[0]?.headers['anthropic-beta']).toBe(betas.join(','));
     const pre = await waitForRecord(gateway.auditDir, response.headers.get('request-id') ?? '', 'pre_call');
-    expect(pre).toMatchObject({ zdr_eligible: true, betas: KNOWN_BETAS });
+    expect(pre).toMatchObject({ zdr_eligible: false, betas: [...KNOWN_BETAS, 'future-feature-2027-01-01'] });
+    expect(pre.features).toContain('unknown_beta:future-feature-2027-01-01');
   });
 
   it('a tenant with unknownFeatures deny refuses an unknown beta with a denied record naming it', async () => {

@@ -50,6 +50,8 @@ interface Scenario {
   readonly post: PlannedFault;
   readonly deadLetter: PlannedFault;
   readonly stream: boolean;
+  /** Ask for a model the tenant does not have: a `denied` record (written with the post-call fault). */
+  readonly deny?: boolean;
 }
 
 function scenarios(): Scenario[] {
@@ -59,13 +61,24 @@ function scenarios(): Scenario[] {
       for (const deadLetter of PLANNED)
         for (const stream of [false, true]) {
           all.push({
-            label: `pre=${pre};post=${post};dl=${deadLetter};stream=${stream}`,
+            label: `pre:${pre}/post:${post}/dl:${deadLetter}/stream:${stream}`, // within the recorded use_case alphabet
             pre,
             post,
             deadLetter,
             stream,
           });
         }
+  for (const post of PLANNED)
+    for (const deadLetter of PLANNED) {
+      all.push({
+        label: `denied/post:${post}/dl:${deadLetter}`,
+        pre: 'ok',
+        post,
+        deadLetter,
+        stream: false,
+        deny: true,
+      });
+    }
   return all;
 }
 
@@ -174,14 +187,14 @@ async function harness(
       retry: { baseDelayMs: 0, maxDelayMs: 0 },
     });
   };
-  const send = async (scenario: Pick<Scenario, 'label' | 'stream'>) => {
+  const send = async (scenario: Pick<Scenario, 'label' | 'stream' | 'deny'>) => {
     const response = new MemoryResponse();
     const request: GatewayRequest = {
       method: 'POST',
       path: '/v1/messages',
       headers: { 'content-type': 'application/json', 'x-use-case': scenario.label },
       body: JSON.stringify({
-        model: 'sonnet',
+        model: scenario.deny ? 'not-a-model-of-this-tenant' : 'sonnet',
         max_tokens: 16,
         stream: scenario.stream,
         messages: [{ role: 'user', content: `Refund for ${EMAIL}, please.` }],
@@ -204,7 +217,17 @@ async function harness(
       [...stored, ...queued, ...onLog].filter((r) => r.event === 'post_call').map((r) => r.request_id),
     );
     const preCalls = stored.filter((r) => r.event === 'pre_call');
-    return { stored, queued, onLog, preCalls, orphans: preCalls.filter((r) => !postCallIds.has(r.request_id)) };
+    const deniedIds = new Set(
+      [...stored, ...queued, ...onLog].filter((r) => r.event === 'denied').map((r) => r.request_id),
+    );
+    return {
+      stored,
+      queued,
+      onLog,
+      preCalls,
+      deniedIds,
+      orphans: preCalls.filter((r) => !postCallIds.has(r.request_id)),
+    };
   };
   return {
     send,
@@ -239,21 +262,29 @@ describe('audit store faults, real S3 and SQS clients on loopback servers', () =
       }
 
       // Assess
-      const { orphans, preCalls, queued, onLog, stored } = h.ledger();
+      const { orphans, preCalls, queued, onLog, stored, deniedIds } = h.ledger();
+      const denials = results.filter((r) => r.scenario.deny === true);
+      const lostDenials = denials.filter((r) => !deniedIds.has(r.response.headers['request-id'] ?? ''));
       const summary = {
         inputs: results.length,
         preCallRecords: preCalls.length,
         postCallInS3: stored.filter((r) => r.event === 'post_call').length,
-        postCallDeadLettered: queued.length,
-        postCallOnLog: onLog.length,
-        lost: orphans.length,
+        recordsDeadLettered: queued.length,
+        recordsOnLog: onLog.length,
+        lost: orphans.length + lostDenials.length,
+        deniedRecords: denials.length,
         status5xxOtherThan503: results.filter((r) => r.response.status >= 500 && r.response.status !== 503).length,
       };
       process.stdout.write(`audit-store-faults ${JSON.stringify(summary)}\n`);
       expect(orphans.map((r) => r.use_case)).toEqual([]);
+      expect(lostDenials.map((r) => r.scenario.label)).toEqual([]);
       expect(summary.status5xxOtherThan503).toBe(0);
       const storedPreCallIds = new Set(preCalls.map((r) => r.request_id));
       for (const { scenario, response, ms } of results) {
+        if (scenario.deny) {
+          expect({ label: scenario.label, status: response.status }).toEqual({ label: scenario.label, status: 404 });
+          continue;
+        }
         const preFails = scenario.pre !== 'ok' && scenario.pre !== 'flaky';
         // A faulty pre-call write always refuses the call; a healthy one answers 200, or 503 when the shared
         // machine was too busy to read S3's answer within the deadline (counted below): fail closed either way.
@@ -275,7 +306,9 @@ describe('audit store faults, real S3 and SQS clients on loopback servers', () =
       // The model was called exactly for the calls that answered 200 (+1: the warm-up), never after a refusal.
       const answered = results.filter((r) => r.response.status === 200).length;
       expect(h.client.calls).toHaveLength(answered + 1);
-      const healthy = results.filter((r) => r.scenario.pre === 'ok' || r.scenario.pre === 'flaky');
+      const healthy = results.filter(
+        (r) => !r.scenario.deny && (r.scenario.pre === 'ok' || r.scenario.pre === 'flaky'),
+      );
       process.stdout.write(
         `audit-store-faults healthy pre-call writes refused under load: ${healthy.length - answered} of ${healthy.length}\n`,
       );

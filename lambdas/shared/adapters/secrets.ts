@@ -7,6 +7,8 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Clock } from '../ports';
 import { systemClock } from '../ports';
+import { checkDeadlineMs, withDeadline } from './audit-write-deadline';
+import { SECRET_READ_DEADLINE_MS } from './secrets-manager-secret-reader';
 
 /** The token secret must carry at least 256 bits (the tokenizer refuses less). */
 export const MIN_TOKEN_SECRET_BYTES = 32;
@@ -32,6 +34,8 @@ export interface SecretCacheOptions {
   readonly maxAgeMs?: number;
   /** @default systemClock */
   readonly clock?: Clock;
+  /** One read, SDK retries included; a stalled endpoint fails the read (and the request, 503) instead of hanging. @default 3000 */
+  readonly deadlineMs?: number;
 }
 
 interface Entry {
@@ -44,6 +48,7 @@ export class SecretCache {
   private readonly client: SecretsManagerClient;
   private readonly maxAgeMs: number;
   private readonly clock: Clock;
+  private readonly deadlineMs: number;
   private readonly entries = new Map<string, Entry>();
 
   constructor(options: SecretCacheOptions) {
@@ -52,6 +57,7 @@ export class SecretCache {
     this.client = options.client;
     this.maxAgeMs = maxAgeMs;
     this.clock = options.clock ?? systemClock;
+    this.deadlineMs = checkDeadlineMs('SecretCache', options.deadlineMs ?? SECRET_READ_DEADLINE_MS);
   }
 
   /** The secret's bytes: fetched on first use, then served from memory while younger than `maxAgeMs`. */
@@ -76,7 +82,9 @@ export class SecretCache {
   private async fetch(secretId: string): Promise<Uint8Array> {
     let output: { SecretString?: string; SecretBinary?: Uint8Array };
     try {
-      output = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      output = await withDeadline(this.deadlineMs, (abortSignal) =>
+        this.client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal }),
+      );
     } catch (error) {
       throw new SecretUnavailableError(secretId, 'could not be read', { cause: error });
     }

@@ -168,12 +168,37 @@ export async function loadTenantAuthDirectory(
 const RETRY_AFTER_FAILURE_MS = 30_000;
 
 /**
+ * How long past its refresh interval a directory may still serve while reloads fail (Secrets Manager unreachable
+ * or throttled). Past `refreshAfterMs + STALE_GRACE_MS` since the last good load, every call fails closed until a
+ * reload succeeds: a revoked key cannot keep working because its revocation could not be read.
+ */
+export const STALE_GRACE_MS = 60_000;
+
+/** The directory is too old to trust and could not be reloaded: the authorizer refuses every call (fail closed). */
+export class TenantDirectoryUnavailableError extends Error {
+  override readonly name = 'TenantDirectoryUnavailableError';
+}
+
+/**
+ * The longest a revoked tenant key keeps working on a warm authorizer, in milliseconds: one refresh interval
+ * plus the stale grace (reached only while Secrets Manager reads fail; otherwise it is the interval plus one read,
+ * bounded by the reader's deadline). API Gateway's authorizer result cache TTL adds to it (0 by default).
+ */
+export function revocationBoundMs(refreshAfterMs: number, staleGraceMs: number = STALE_GRACE_MS): number {
+  return refreshAfterMs + staleGraceMs;
+}
+
+/**
  * Caches the loaded directory and reloads it after `refreshAfterMs`, so a rotation or revocation in Secrets
  * Manager takes effect within that time on warm containers. Concurrent callers share one load. If a reload fails,
- * the last good directory keeps serving and `onRefreshError` is told; the first load has no fallback and throws.
+ * the last good directory keeps serving for at most `staleGraceMs` more (reloads retried every 30 s) and
+ * `onRefreshError` is told; after that, `get` throws TenantDirectoryUnavailableError until a reload succeeds.
+ * The first load has no fallback and throws.
  */
 export class RefreshingTenantAuthDirectory {
   private current: { readonly directory: TenantAuthDirectory; readonly loadedAt: number } | undefined;
+  /** After a failed reload, no new attempt before this time (0: none pending). */
+  private retryAt = 0;
   private pending: Promise<TenantAuthDirectory> | undefined;
 
   constructor(
@@ -181,11 +206,20 @@ export class RefreshingTenantAuthDirectory {
     private readonly refreshAfterMs: number,
     private readonly now: () => number = Date.now,
     private readonly onRefreshError: (error: unknown) => void = () => undefined,
-  ) {}
+    private readonly staleGraceMs: number = STALE_GRACE_MS,
+  ) {
+    if (!(refreshAfterMs > 0) || !(staleGraceMs >= 0)) {
+      throw new RangeError(
+        `RefreshingTenantAuthDirectory: refreshAfterMs must be positive and staleGraceMs not negative (got ${refreshAfterMs}, ${staleGraceMs})`,
+      );
+    }
+  }
 
   async get(): Promise<TenantAuthDirectory> {
     const current = this.current;
-    if (current && this.now() - current.loadedAt < this.refreshAfterMs) return current.directory;
+    const now = this.now();
+    if (current && now - current.loadedAt < this.refreshAfterMs) return current.directory;
+    if (current && now < this.retryAt) return this.staleOrRefuse(current, now, undefined);
     this.pending ??= this.reload().finally(() => {
       this.pending = undefined;
     });
@@ -195,15 +229,29 @@ export class RefreshingTenantAuthDirectory {
     } catch (error) {
       this.onRefreshError(error);
       // Retry after RETRY_AFTER_FAILURE_MS rather than on every request while Secrets Manager is failing.
-      const retryAfter = Math.min(RETRY_AFTER_FAILURE_MS, this.refreshAfterMs);
-      this.current = { directory: current.directory, loadedAt: this.now() - this.refreshAfterMs + retryAfter };
-      return current.directory;
+      this.retryAt = this.now() + Math.min(RETRY_AFTER_FAILURE_MS, this.refreshAfterMs);
+      return this.staleOrRefuse(current, this.now(), error);
     }
+  }
+
+  /** The last good directory while within the bound; past it, fail closed. */
+  private staleOrRefuse(
+    current: { readonly directory: TenantAuthDirectory; readonly loadedAt: number },
+    now: number,
+    cause: unknown,
+  ): TenantAuthDirectory {
+    const age = now - current.loadedAt;
+    if (age < revocationBoundMs(this.refreshAfterMs, this.staleGraceMs)) return current.directory;
+    throw new TenantDirectoryUnavailableError(
+      `tenant directory is ${Math.round(age / 1000)} s old and could not be reloaded; refusing calls`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 
   private async reload(): Promise<TenantAuthDirectory> {
     const directory = await this.load();
     this.current = { directory, loadedAt: this.now() };
+    this.retryAt = 0;
     return directory;
   }
 }

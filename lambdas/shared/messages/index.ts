@@ -1,6 +1,6 @@
 /** The Messages request: schema, parsing with limits, prompt text and feature detection. */
 export { detectFeatures, type FeatureReport, type FeatureSource, parseBetas } from './features';
-export { parseCountTokensRequest, parseMessagesRequest } from './parse';
+export { jsonNestingExceeds, parseCountTokensRequest, parseMessagesRequest } from './parse';
 export { extractPromptText, mapPromptStrings } from './prompt-text';
 export {
   type ContentBlock,

@@ -126,15 +126,30 @@ export const toolSchema = z.object({ name: z.string().min(1), type: z.string().o
 
 const systemSchema = z.union([z.string(), z.array(textBlockSchema)]);
 
-/** Size limits; exceeding them is a 4xx, never a crash. */
+/**
+ * Size limits, checked before any expensive work (body size and nesting on the raw text, before JSON.parse;
+ * counts right after the schema, before redaction); exceeding one is a 4xx, never a crash.
+ */
 export interface MessagesLimits {
-  /** Maximum body bytes (Anthropic and Bedrock accept 32/20 MB; the gateway uses 20 MB). */
+  /** Maximum body bytes (Anthropic and Bedrock accept 32/20 MB; the gateway uses 20 MB). 413. */
   readonly maxBodyBytes: number;
-  /** Maximum entries in `messages` (Anthropic's limit is 100,000). */
+  /** Maximum entries in `messages` (Anthropic's limit is 100,000). 413. */
   readonly maxMessages: number;
+  /**
+   * Deepest nesting of JSON arrays and objects in the body. Real requests nest a few levels (tool input schemas a
+   * dozen or two); every later step walks the body, so a client must not choose its depth. 400.
+   */
+  readonly maxNestingDepth: number;
+  /** Most content blocks in the whole request (all messages and the system prompt together). 413. */
+  readonly maxContentBlocks: number;
 }
 
-export const DEFAULT_MESSAGES_LIMITS: MessagesLimits = { maxBodyBytes: 20 * 1024 * 1024, maxMessages: 100_000 };
+export const DEFAULT_MESSAGES_LIMITS: MessagesLimits = {
+  maxBodyBytes: 20 * 1024 * 1024,
+  maxMessages: 100_000,
+  maxNestingDepth: 128,
+  maxContentBlocks: 100_000,
+};
 
 const sharedShape = {
   model: z.string().min(1).max(256),
@@ -150,16 +165,15 @@ const sharedShape = {
 export const messagesRequestSchema = z
   .object({
     ...sharedShape,
-    max_tokens: z.number().int().positive(),
+    // 0 populates the prompt cache without generating (SDK 1.17: pre-warming).
+    max_tokens: z.number().int().min(0),
     stream: z.boolean().optional(),
     temperature: z.number().min(0).max(1).optional(),
     top_p: z.number().min(0).max(1).optional(),
     top_k: z.number().int().min(0).optional(),
     stop_sequences: z.array(z.string()).optional(),
-    metadata: z
-      .object({ user_id: z.string().max(256).nullish() })
-      .loose()
-      .optional(),
+    // Claude Code sends a JSON string here; the SDK types set no length limit.
+    metadata: z.object({ user_id: z.string().nullish() }).loose().optional(),
     service_tier: z.string().max(64).optional(),
     inference_geo: z.string().max(64).nullish(),
   })

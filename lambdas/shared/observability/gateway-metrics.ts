@@ -5,6 +5,7 @@
  */
 import type { AuditRecord } from '../audit/record';
 import { catalogIdForProviderModel } from '../policy/model-catalog';
+import { isUnknownFeatureMarker } from '../policy/zdr-feature-table';
 import { type BusinessHours, isOutsideBusinessHours } from './business-hours';
 import {
   CALL_DIMENSION_SETS,
@@ -119,7 +120,12 @@ export function upstreamErrorType(record: AuditRecord): string {
   return DIMENSION_OTHER;
 }
 
-/** `Reason` value of a denial, from the policy's reason codes. */
+/** True when the record's features include a name the ZDR feature table does not know. */
+export function usesUnknownFeature(record: AuditRecord): boolean {
+  return record.features.some(isUnknownFeatureMarker);
+}
+
+/** `Reason` value of a denial or rejection, from the closed lists of reason codes. */
 export function denyReason(record: AuditRecord): string {
   return record.deny_reason !== null && DENY_REASON_SET.has(record.deny_reason) ? record.deny_reason : DIMENSION_OTHER;
 }
@@ -138,8 +144,14 @@ export function callMetricDocuments(record: AuditRecord, context: MetricsContext
   const tenant = record.tenant_id;
   const metrics: MetricDatum[] = [datum(METRICS.requests, 1)];
   const denied = record.status === 'denied';
+  const rejected = record.status === 'rejected';
   const upstreamFailure = isUpstreamServerFailure(record);
-  metrics.push(datum(METRICS.denials, denied ? 1 : 0), datum(METRICS.upstreamErrors, upstreamFailure ? 1 : 0));
+  metrics.push(
+    datum(METRICS.denials, denied ? 1 : 0),
+    datum(METRICS.rejections, rejected ? 1 : 0),
+    datum(METRICS.upstreamErrors, upstreamFailure ? 1 : 0),
+    datum(METRICS.unknownFeatures, usesUnknownFeature(record) ? 1 : 0),
+  );
   const optional: ReadonlyArray<[{ name: MetricName; unit: MetricUnitName }, number | null]> = [
     [METRICS.latencyMs, record.latency_ms],
     [METRICS.timeToFirstTokenMs, record.ttft_ms],
@@ -176,11 +188,11 @@ export function callMetricDocuments(record: AuditRecord, context: MetricsContext
       metrics,
     },
   ];
-  if (denied) {
+  if (denied || rejected) {
     documents.push({
       dimensions: { [DIMENSIONS.tenant]: tenant, [DIMENSIONS.reason]: denyReason(record) },
       dimensionSets: [[DIMENSIONS.tenant, DIMENSIONS.reason]],
-      metrics: [datum(METRICS.denials, 1)],
+      metrics: [datum(denied ? METRICS.denials : METRICS.rejections, 1)],
     });
   }
   if (upstreamFailure) {

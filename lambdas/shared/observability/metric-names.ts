@@ -7,6 +7,7 @@
  * in this file (deny reasons, error types, PII types). Request ids, principals and end users are never
  * dimensions; they live in the audit records and logs.
  */
+import { REJECTION_REASONS } from '../errors';
 import { DENY_REASONS } from '../policy/evaluate';
 
 /** CloudWatch namespace of every gateway metric. */
@@ -42,8 +43,11 @@ export const MODEL_OUTSIDE_CATALOG = 'outside-catalog';
 /** Value of a closed-list dimension (`Reason`, `ErrorType`, `PiiType`) that was not on its list. */
 export const DIMENSION_OTHER = 'other';
 
-/** Deny reasons allowed as `Reason` values. */
-export const DENY_REASON_VALUES: readonly string[] = Object.values(DENY_REASONS);
+/** Deny and rejection reasons allowed as `Reason` values. */
+export const DENY_REASON_VALUES: readonly string[] = [
+  ...Object.values(DENY_REASONS),
+  ...Object.values(REJECTION_REASONS),
+];
 
 /** Upstream failure types allowed as `ErrorType` values (Anthropic error types plus `timeout`). */
 export const UPSTREAM_ERROR_TYPES = [
@@ -107,6 +111,18 @@ export const METRICS = {
     'Count',
     [...CALL_DIMENSION_SETS, [S, T, DIMENSIONS.errorType]],
     '1 per call that failed upstream with a 5xx/529, a timeout or a network error; by ErrorType in its own document',
+  ),
+  rejections: spec(
+    'Rejections',
+    'Count',
+    [...CALL_DIMENSION_SETS, [S, T, DIMENSIONS.reason]],
+    '1 per rejected record (a 4xx refusal of an authenticated caller that is not a policy denial); by Reason',
+  ),
+  unknownFeatures: spec(
+    'UnknownFeatures',
+    'Count',
+    CALL_DIMENSION_SETS,
+    '1 per call (post-call, denied or rejected record) using a beta, field or tool type the ZDR feature table does not know',
   ),
   latencyMs: spec('LatencyMs', 'Milliseconds', CALL_DIMENSION_SETS, 'Request received to response complete'),
   timeToFirstTokenMs: spec(

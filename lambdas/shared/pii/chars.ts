@@ -83,5 +83,18 @@ export function asciiDigits(value: string): string {
     const d = digitValue(value.charCodeAt(i));
     if (d >= 0) codes.push(0x30 + d);
   }
-  return String.fromCharCode(...codes);
+  return fromCharCodes(codes);
+}
+
+/** Largest argument list passed at once: a spread of an unbounded array can overflow the stack (RangeError). */
+const CHAR_CODE_CHUNK = 4_096;
+
+/** `String.fromCharCode(...codes)` for arrays of any length. */
+export function fromCharCodes(codes: readonly number[]): string {
+  if (codes.length <= CHAR_CODE_CHUNK) return String.fromCharCode(...codes);
+  let out = '';
+  for (let i = 0; i < codes.length; i += CHAR_CODE_CHUNK) {
+    out += String.fromCharCode(...codes.slice(i, i + CHAR_CODE_CHUNK));
+  }
+  return out;
 }

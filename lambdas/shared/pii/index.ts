@@ -20,6 +20,7 @@ export {
   UnsafePatternError,
 } from './errors';
 export { normalizeValue } from './normalize';
+export { recordableText } from './recordable';
 export { type RedactionResult, type RedactOptions, type Replacement, redact } from './redact';
 export { createStreamingRestorer, restore, type StreamingRestorer, type TokenMapping } from './restore';
 export { createTokenizer, TOKEN_HASH_LENGTH, TOKEN_PATTERN, type Tokenizer, type TokenizerOptions } from './tokenizer';

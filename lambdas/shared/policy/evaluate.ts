@@ -7,8 +7,9 @@
  * any check can refuse, so a refusal is recorded from the same facts as a call.
  */
 import { createHash } from 'node:crypto';
-import { InvalidRequestError, PermissionError } from '../errors';
+import { InvalidRequestError, ModelNotAvailableError, PermissionError } from '../errors';
 import { detectFeatures, type FeatureSource, parseBetas } from '../messages/features';
+import { recordableText } from '../pii/recordable';
 import { allowedRoutes, type CatalogModel, catalogModel, type ModelRoute } from './model-catalog';
 import type { GatewayOperation, RequestFacts } from './request-facts';
 import {
@@ -107,10 +108,20 @@ export function residencyPolicyLabel(tenant: TenantConfig): string {
     : `bedrock:${tenant.residency.bedrockRoutingScopes.join(',')}`;
 }
 
+/**
+ * The requested model name, quoted, when it is safe to repeat in an error: a model-id shape (letters, digits,
+ * `.`, `_`, `:`, `-`, at most 64) with no PII in it, so that a client (Claude Code) can name the model it asked
+ * for. Anything else (an e-mail address sent as a model name, once, in a trial) is not echoed: ''.
+ */
+function echoableModelName(requested: string): string {
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(requested) || recordableText(requested, 64) !== requested) return '';
+  return ` "${requested}"`;
+}
+
 /** Resolves what the client sent to a catalog model the tenant allows. */
 export function resolveModel(tenant: TenantConfig, requested: string): { alias: string | null; model: CatalogModel } {
   if (/-latest$/.test(requested)) {
-    throw new PermissionError(
+    throw new ModelNotAvailableError(
       `Model "${requested}" is not pinned; use one of this tenant's models (see GET /v1/models).`,
       DENY_REASONS.unpinnedModel,
     );
@@ -120,8 +131,8 @@ export function resolveModel(tenant: TenantConfig, requested: string): { alias: 
   const catalogId = pinned ?? (Object.values(tenant.models).includes(requested) ? requested : undefined);
   const model = catalogId ? catalogModel(catalogId) : undefined;
   if (!model) {
-    throw new PermissionError(
-      `Model "${requested}" is not allowed for this tenant (see GET /v1/models).`,
+    throw new ModelNotAvailableError(
+      `The requested model${echoableModelName(requested)} is not available for this tenant (see GET /v1/models).`,
       DENY_REASONS.modelNotAllowed,
     );
   }
@@ -175,7 +186,7 @@ function selectRoute(tenant: TenantConfig, model: CatalogModel, clientGeo: strin
     const match = routes.find((route) => route.provider === 'anthropic' && route.inferenceGeo === clientGeo);
     if (!match) {
       throw new PermissionError(
-        `inference_geo "${clientGeo}" is not allowed for this tenant and model.`,
+        `inference_geo ${clientGeo} is not allowed for this tenant and model.`,
         DENY_REASONS.residency,
       );
     }
@@ -233,7 +244,9 @@ export function evaluatePolicy(
   facts.features = report.features;
   facts.betas = report.betas;
   facts.dataClassification = claimedClassification(tenant, headers);
-  const useCase = headerValue(headers, 'x-use-case', 128);
+  // Attribution, not prompt text: PII in it becomes its type, the rest a safe alphabet (shared/pii/recordable.ts).
+  const rawUseCase = headerValue(headers, 'x-use-case', 128);
+  const useCase = rawUseCase === null ? null : recordableText(rawUseCase, 128);
   facts.useCase = useCase;
   const endUser = headerValue(headers, 'x-end-user', 256);
   facts.endUser = endUser;

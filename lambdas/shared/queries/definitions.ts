@@ -7,12 +7,9 @@
  * decimals and ratios to 4 so both engines print the same numbers.
  */
 import { METRICS } from '../observability/metric-names';
+import { auditTrailReadsOutsideAuditors, reidentificationEvents, residencyEvidence } from './evidence-queries';
 import type { NamedQuery, SqlContext } from './render';
-
-const BEDROCK_INVOKE_EVENTS = "('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')";
-
-/** The IAM identity behind a CloudTrail event: the role for assumed-role sessions, else the caller's ARN. */
-const CALLER_ARN = 'coalesce(c.useridentity.sessioncontext.sessionissuer.arn, c.useridentity.arn)';
+import { BEDROCK_INVOKE_EVENTS, CALLER_ARN, cloudTrailRange } from './sql-fragments';
 
 const auditRange = (alias: string, { tenantFilter }: SqlContext, from = ':from', to = ':to'): string =>
   `${alias}.dt BETWEEN ${from} AND ${to} ${tenantFilter(alias)}`;
@@ -247,7 +244,8 @@ const residencyReport: NamedQuery = {
     'Where did inference actually run, compared with what was requested and allowed? Post-call records grouped ' +
     'by tenant, provider, residency policy, requested and actual geo/routing scope. violation is true when the ' +
     'actual scope is set and not allowed by the recorded policy (<provider>:<scope>[,<scope>]): policy missing ' +
-    'or malformed, another provider, or scope not listed. Rows with violation = true must be zero.',
+    'or malformed, another provider, or scope not listed. It shows what the gateway chose; ' +
+    'residency-evidence checks each call against Bedrock invocation logs and CloudTrail (the daily check).',
   columns: [
     'tenant_id',
     'provider',
@@ -258,7 +256,6 @@ const residencyReport: NamedQuery = {
     'violation',
   ],
   requires: [],
-  check: { metricName: METRICS.residencyViolations.name, whereColumn: 'violation', sumColumn: 'requests' },
   sql: (ctx) => `
 WITH checked AS (
   SELECT a.tenant_id, a.provider, a.residency_policy, a.inference_geo_requested, a.inference_geo_actual,
@@ -274,10 +271,6 @@ GROUP BY tenant_id, provider, residency_policy, inference_geo_requested, inferen
 ORDER BY tenant_id, provider NULLS LAST, residency_policy NULLS LAST, inference_geo_requested NULLS LAST,
   inference_geo_actual NULLS LAST, violation`,
 };
-
-const cloudTrailRange = (from = ':ct_from', to = ':ct_to_plus_1'): string =>
-  `c."timestamp" BETWEEN ${from} AND ${to}
-  AND substr(c.eventtime, 1, 10) BETWEEN :from AND :to`;
 
 const shadowBedrockUsage: NamedQuery = {
   name: 'shadow-bedrock-usage',
@@ -396,6 +389,9 @@ export const NAMED_QUERIES: readonly NamedQuery[] = [
   shadowBedrockUsage,
   auditTrailReaders,
   gatewayCloudTrailReconciliation,
+  residencyEvidence,
+  reidentificationEvents,
+  auditTrailReadsOutsideAuditors,
 ];
 
 /** Names of the queries the audit Lambda runs daily. */

@@ -28,6 +28,8 @@ export interface Dialect {
   jsonText(jsonExpression: string, path: string): string;
   /** An array of strings joined with `separator` into one text value. */
   joinArray(arrayExpression: string, separator: string): string;
+  /** The first element of an array, or NULL when it is empty or NULL (Trino's `[1]` fails on an empty array). */
+  firstElement(arrayExpression: string): string;
 }
 
 const JSON_PATH = /^\$(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
@@ -56,6 +58,7 @@ export const athenaDialect: Dialect = {
   unnestMap: (map, alias, key, value) => `CROSS JOIN UNNEST(${map}) AS ${alias} (${key}, ${value})`,
   jsonText: (json, path) => `json_extract_scalar(${json}, '${checkedJsonPath(path)}')`,
   joinArray: (array, separator) => `array_join(${array}, '${checkedSeparator(separator)}')`,
+  firstElement: (array) => `element_at(${array}, 1)`,
 };
 
 export const duckDbDialect: Dialect = {
@@ -69,6 +72,8 @@ export const duckDbDialect: Dialect = {
     `CROSS JOIN LATERAL (SELECT unnest(map_keys(${map})) AS ${key}, unnest(map_values(${map})) AS ${value}) AS ${alias}`,
   jsonText: (json, path) => `json_extract_string(${json}, '${checkedJsonPath(path)}')`,
   joinArray: (array, separator) => `array_to_string(${array}, '${checkedSeparator(separator)}')`,
+  // DuckDB list indexing is 1-based and yields NULL out of range.
+  firstElement: (array) => `${array}[1]`,
 };
 
 export function dialectFor(engine: Engine): Dialect {

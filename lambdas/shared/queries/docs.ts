@@ -24,7 +24,14 @@ export function auditRecordDoc(): string {
 
 export function queriesDoc(): string {
   const sections = NAMED_QUERIES.map((query) => {
-    const extra = query.requires.includes('gatewayRoleArn') ? ' `--gateway-role-arn` (required)' : '';
+    const extra = [
+      query.requires.includes('gatewayRoleArn') ? ' `--gateway-role-arn` (required)' : '',
+      query.requires.includes('auditorArns') ? ' `--auditor-arns` (required, comma-separated)' : '',
+    ].join('');
+    const example = [
+      query.requires.includes('gatewayRoleArn') ? ' --gateway-role-arn <arn>' : '',
+      query.requires.includes('auditorArns') ? ' --auditor-arns <arn>,<arn>' : '',
+    ].join('');
     const check = query.check ? `\n\nDaily check: metric \`${query.check.metricName}\`, alarm when > 0.` : '';
     return [
       `## ${query.name}`,
@@ -36,7 +43,7 @@ export function queriesDoc(): string {
       `Parameters: \`--from\`, \`--to\`, \`--tenant\`${extra}.${check}`,
       '',
       '```sh',
-      `npm run audit -- run ${query.name} --from 2026-11-01 --to 2026-11-07${extra ? ' --gateway-role-arn <arn>' : ''}`,
+      `npm run audit -- run ${query.name} --from 2026-11-01 --to 2026-11-07${example}`,
       '```',
     ].join('\n');
   });

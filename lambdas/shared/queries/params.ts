@@ -9,6 +9,11 @@ export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 /** An IAM role ARN (the gateway's execution role), paths allowed. */
 export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/;
 
+/** An IAM role or user ARN (an auditor principal as CloudTrail names it after resolving assumed-role sessions). */
+export const PRINCIPAL_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\-/]{1,512}$/;
+/** At most this many auditor principals (the list is bound into the SQL). */
+export const MAX_AUDITOR_ARNS = 50;
+
 /** The longest range a query may cover; keeps a typo (`--from 2016-...`) from scanning years of records. */
 export const MAX_RANGE_DAYS = 366;
 
@@ -18,6 +23,8 @@ export interface QueryParameterInput {
   readonly to: string;
   readonly tenant?: string;
   readonly gatewayRoleArn?: string;
+  /** Principals allowed to read the audit trail (audit-trail-reads-outside-auditors). */
+  readonly auditorArns?: readonly string[];
   /** "Now" for age-based checks (orphaned pre-call records); ISO-8601 UTC. */
   readonly asOf?: string;
 }
@@ -28,6 +35,7 @@ export interface QueryParameters {
   readonly to: string;
   readonly tenant: string | null;
   readonly gatewayRoleArn: string | null;
+  readonly auditorArns: readonly string[] | null;
   readonly asOf: string;
 }
 
@@ -91,6 +99,19 @@ export function validateQueryParameters(input: QueryParameterInput, now: Date = 
       `expected an IAM role ARN such as arn:aws:iam::123456789012:role/name (got ${JSON.stringify(input.gatewayRoleArn)})`,
     );
   }
+  if (input.auditorArns !== undefined) {
+    if (input.auditorArns.length === 0 || input.auditorArns.length > MAX_AUDITOR_ARNS) {
+      throw new InvalidQueryParameterError('auditor-arns', `expected 1 to ${MAX_AUDITOR_ARNS} ARNs`);
+    }
+    for (const arn of input.auditorArns) {
+      if (!PRINCIPAL_ARN_PATTERN.test(arn)) {
+        throw new InvalidQueryParameterError(
+          'auditor-arns',
+          `expected IAM role or user ARNs such as arn:aws:iam::123456789012:role/auditor (got ${JSON.stringify(arn)})`,
+        );
+      }
+    }
+  }
   const asOf = input.asOf ?? now.toISOString();
   if (!ISO_UTC.test(asOf) || Number.isNaN(new Date(asOf).getTime())) {
     throw new InvalidQueryParameterError('as-of', `expected an ISO-8601 UTC timestamp (got ${JSON.stringify(asOf)})`);
@@ -100,6 +121,7 @@ export function validateQueryParameters(input: QueryParameterInput, now: Date = 
     to: input.to,
     tenant: input.tenant ?? null,
     gatewayRoleArn: input.gatewayRoleArn ?? null,
+    auditorArns: input.auditorArns ? [...input.auditorArns] : null,
     asOf,
   };
 }

@@ -11,10 +11,12 @@ export interface SqlContext {
   readonly d: Dialect;
   /** `AND <alias>.tenant = :tenant` when a tenant was given, otherwise empty (no filter, all tenants). */
   tenantFilter(alias: string): string;
+  /** Whether a tenant was given (for tables without a `tenant` partition, which filter on their own column). */
+  readonly hasTenant: boolean;
 }
 
 /** Extra parameters a query needs beyond the date range (the optional `tenant` is accepted by all). */
-export type RequiredParameter = 'gatewayRoleArn';
+export type RequiredParameter = 'gatewayRoleArn' | 'auditorArns';
 
 /** How a scheduled check turns a query's rows into one number (alarmed when > 0). */
 export interface QueryCheck {
@@ -60,6 +62,11 @@ export function sqlLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/** A parenthesised list of string literals, for `IN (...)`. */
+export function sqlList(values: readonly string[]): string {
+  return `(${values.map(sqlLiteral).join(', ')})`;
+}
+
 const slashed = (day: string): string => day.replace(/-/g, '/');
 
 function bind(sql: string, bindings: Readonly<Record<string, string>>, queryName: string): string {
@@ -74,6 +81,7 @@ function template(query: NamedQuery, engine: Engine, hasTenant: boolean): string
   const context: SqlContext = {
     d: dialectFor(engine),
     tenantFilter: (alias) => (hasTenant ? `AND ${alias}.tenant = :tenant` : ''),
+    hasTenant,
   };
   return query
     .sql(context)
@@ -99,6 +107,7 @@ export function literalBindings(params: QueryParameters): Record<string, string>
   };
   if (params.tenant !== null) bindings.tenant = sqlLiteral(params.tenant);
   if (params.gatewayRoleArn !== null) bindings.gateway_role_arn = sqlLiteral(params.gatewayRoleArn);
+  if (params.auditorArns !== null) bindings.auditor_arns = sqlList(params.auditorArns);
   return bindings;
 }
 
@@ -107,6 +116,9 @@ export function renderQuery(query: NamedQuery, engine: Engine, params: QueryPara
   for (const required of query.requires) {
     if (required === 'gatewayRoleArn' && params.gatewayRoleArn === null) {
       throw new MissingQueryParameterError(query.name, 'gateway-role-arn');
+    }
+    if (required === 'auditorArns' && params.auditorArns === null) {
+      throw new MissingQueryParameterError(query.name, 'auditor-arns');
     }
   }
   return bind(template(query, engine, params.tenant !== null), literalBindings(params), query.name);
@@ -122,11 +134,19 @@ function athenaDayExpression(offset: number, slashes: boolean): string {
   return slashes ? `replace(${text}, '-', '/')` : text;
 }
 
+/** The console stand-in for the auditor list: a visible placeholder the auditor replaces. */
+export const UNSET_AUDITOR_ARN = 'arn:aws:iam::000000000000:role/SET-THE-AUDITOR-ROLE-ARNS';
+
 /**
  * Renders `query` as an Athena named query for the console: the range is the last 7 days (today included),
- * all tenants; edit the first lines to change it. `gatewayRoleArn` is bound as a literal (it may be a CDK token).
+ * all tenants; edit the first lines to change it. `gatewayRoleArn` is bound as a literal (it may be a CDK token);
+ * `auditorArns` defaults to a visible placeholder.
  */
-export function renderAthenaConsoleQuery(query: NamedQuery, gatewayRoleArn: string): string {
+export function renderAthenaConsoleQuery(
+  query: NamedQuery,
+  gatewayRoleArn: string,
+  auditorArns: readonly string[] = [UNSET_AUDITOR_ARN],
+): string {
   const from = -(CONSOLE_RANGE_DAYS - 1);
   const bindings: Record<string, string> = {
     from: athenaDayExpression(from, false),
@@ -140,6 +160,7 @@ export function renderAthenaConsoleQuery(query: NamedQuery, gatewayRoleArn: stri
     ct_to_plus_2: athenaDayExpression(2, true),
     as_of: 'to_iso8601(current_timestamp)',
     gateway_role_arn: sqlLiteral(gatewayRoleArn),
+    auditor_arns: sqlList(auditorArns),
   };
   const header = [
     `-- ${query.name}: last ${CONSOLE_RANGE_DAYS} days (UTC), all tenants.`,

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliDeps, EXIT, localKeyFile, runCli } from '../../../lambdas/cli/audit-cli';
+import { describeSummary, summariseLocalAuditFolder } from '../../../lambdas/cli/local-audit-folder';
 import { DuckDbQueryRunner } from '../../../lambdas/shared/adapters/duckdb-query-runner';
 import { LocalDataKeyProvider } from '../../../lambdas/shared/adapters/local-data-key-provider';
 import { auditObjectKey } from '../../../lambdas/shared/audit/object-key';
@@ -119,6 +120,50 @@ describe('gateway-audit run --local', () => {
       { tenant_id: 'globex', requests: 4 },
       { tenant_id: 'initech', requests: 2 },
     ]);
+  });
+
+  it('says how many records and days it read, for the range and for the whole folder', async () => {
+    const h = harness();
+    const code = await runCli(['run', 'requests-by-tenant', ...range, '--local', root], h.deps);
+    expect(code).toBe(EXIT.ok);
+    const { folder, selected } = summariseLocalAuditFolder(root, { from: '2026-11-09', to: '2026-11-18' });
+    expect(selected.records).toBeGreaterThan(0);
+    expect(h.err()).toContain(`read ${describeSummary(selected)} for 2026-11-09 to 2026-11-18`);
+    expect(h.err()).toContain(`folder holds ${describeSummary(folder)}`);
+    expect(h.err()).toMatch(/read \d+ audit records over \d+ days \(2026-11-\d\d to 2026-11-\d\d\)/);
+  });
+
+  it.each([
+    ['an empty folder', (dir: string) => void dir],
+    ['a folder of other files', (dir: string) => writeFileSync(join(dir, 'notes.json'), '{}')],
+    ['the state folder instead of its audit folder', (dir: string) => writeFileSync(join(dir, 'master.key'), 'k')],
+  ])('refuses %s: non-zero exit and a clear message, no "(0 rows)"', async (_name, fill) => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'audit-cli-empty-'));
+    fill(dir);
+    const h = harness();
+    try {
+      // Act
+      const code = await runCli(['run', 'residency-report', ...range, '--local', dir], h.deps);
+      // Assess
+      expect(code).toBe(EXIT.failed);
+      expect(h.err()).toContain(`${dir} holds no audit records`);
+      expect(h.err()).toContain('GATEWAY_AUDIT_DIR');
+      expect(h.out()).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns when no record falls in the range (the folder has some)', async () => {
+    const h = harness();
+    const code = await runCli(
+      ['run', 'requests-by-tenant', '--from', '2025-01-01', '--to', '2025-01-02', '--local', root],
+      h.deps,
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(h.err()).toContain('read 0 audit records for 2025-01-01 to 2025-01-02');
+    expect(h.err()).toContain('an empty result says nothing about compliance');
   });
 
   it('prints CSV with a header and empty fields for null', async () => {

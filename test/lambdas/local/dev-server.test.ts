@@ -185,7 +185,8 @@ describe('a cdk.json tenant', () => {
       });
       expect(post.pricing_version).toMatch(/\+config-/);
       expect(post.cost_usd).toBeGreaterThan(0);
-      expect((notPinned as { status?: number }).status).toBe(403);
+      // A model outside the tenant's list is answered as Anthropic answers a model it does not serve.
+      expect((notPinned as { status?: number }).status).toBe(404);
       expect((restricted as { status?: number }).status).toBe(403);
       expect((builtInKey as { status?: number }).status).toBe(401);
     } finally {

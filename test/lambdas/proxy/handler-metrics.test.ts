@@ -169,8 +169,8 @@ describe('makeGatewayHandler metrics', () => {
     const { call, metrics } = setup();
     // Act
     const response = await call(request({ model: 'claude-sonnet-latest' }));
-    // Assess
-    expect(response.status).toBe(403);
+    // Assess: a refused model is a 404, as Anthropic answers a model it does not serve
+    expect(response.status).toBe(404);
     expect(fake.calls).toHaveLength(0);
     const document = callDocument(metrics.documents);
     expect(pointValue(document, METRICS.requests.name)).toBe(1);
@@ -236,7 +236,7 @@ describe('makeGatewayHandler metrics', () => {
     const cases = [
       { json: request(), status: 200 },
       { json: request({ stream: true }), status: 200 },
-      { json: request({ model: 'claude-sonnet-latest' }), status: 403 },
+      { json: request({ model: 'claude-sonnet-latest' }), status: 404 },
     ];
     for (const { json, status } of cases) {
       const before = metrics.documents.length;

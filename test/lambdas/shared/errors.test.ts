@@ -4,6 +4,7 @@ import {
   asGatewayError,
   errorBody,
   InvalidRequestError,
+  ModelNotAvailableError,
   NotFoundError,
   OverloadedError,
   PermissionError,
@@ -16,7 +17,8 @@ describe('gateway errors', () => {
   it.each([
     [new InvalidRequestError('x'), 400, 'invalid_request_error'],
     [new AuthenticationError('x'), 401, 'authentication_error'],
-    [new PermissionError('x', 'model_not_allowed'), 403, 'permission_error'],
+    [new PermissionError('x', 'zdr_feature_not_opted_in'), 403, 'permission_error'],
+    [new ModelNotAvailableError('x', 'model_not_allowed'), 404, 'not_found_error'],
     [new NotFoundError('x'), 404, 'not_found_error'],
     [new RequestTooLargeError('x'), 413, 'request_too_large'],
     [new RateLimitError('x'), 429, 'rate_limit_error'],
@@ -26,6 +28,12 @@ describe('gateway errors', () => {
   ])('%s maps to %i %s', (error, status, type) => {
     expect(error.status).toBe(status);
     expect(error.type).toBe(type);
+  });
+
+  it('a refused model is a policy denial (PermissionError) answered as not found', () => {
+    const refused = new ModelNotAvailableError('Model "gpt-4" is not allowed', 'model_not_allowed');
+    expect(refused).toBeInstanceOf(PermissionError);
+    expect(refused.reason).toBe('model_not_allowed');
   });
 
   it("renders Anthropic's error body with the request id", () => {

@@ -102,10 +102,10 @@ describe('OperationsDashboard', () => {
     topicLogicalId = topics[0] ?? '';
   });
 
-  test('alarm inventory: 3 cost, 2 cache-hit, 1 business-hours, 10 deployment-wide', () => {
+  test('alarm inventory: 3 cost, 2 cache-hit, 1 business-hours, 11 deployment-wide', () => {
     // cost (total + 2 tenants), cache-hit x2, outside-hours x1, audit writes, DLQ, orphaned, residency, shadow,
-    // reconciliation, model outside catalog, upstream error rate, p99 latency
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 15);
+    // reconciliation, model outside catalog, unknown features, upstream error rate, p99 latency
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 16);
     expect([...synthed.construct.alarms.keys()].sort()).toEqual(
       [
         'auditWriteFailures',
@@ -122,9 +122,24 @@ describe('OperationsDashboard', () => {
         'reconciliation',
         'residency',
         'shadowBedrock',
+        'unknownFeatures',
         'upstreamErrorRate',
       ].sort(),
     );
+  });
+
+  test('UnknownFeatures alarms on any call with a name the ZDR feature table does not know, hourly', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'UnknownFeatures',
+      Namespace: 'ClaudeComplianceGateway',
+      Dimensions: [{ Name: 'service', Value: 'claude-compliance-gateway' }],
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('Runbook: docs/runbook.md#unknown-features'),
+    });
   });
 
   test('every alarm notifies the topic and names its runbook entry', () => {
@@ -317,8 +332,8 @@ describe('OperationsDashboard', () => {
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::SNS::Topic', 0);
     t.resourceCountIs('AWS::SNS::Subscription', 0);
-    // no DLQ given: no DLQ alarm; one tenant: 2 cost + 1 cache-hit + 8 deployment-wide
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    // no DLQ given: no DLQ alarm; one tenant: 2 cost + 1 cache-hit + 9 deployment-wide
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 12);
     for (const alarm of alarms(t)) expect(alarm.AlarmActions).toEqual(['arn:aws:sns:ap-south-1:111122223333:ops']);
   });
 

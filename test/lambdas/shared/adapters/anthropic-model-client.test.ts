@@ -34,6 +34,39 @@ describe('AnthropicModelClient', () => {
     expect(call?.headers.authorization ?? call?.headers['x-api-key']).toContain('sk-test');
   });
 
+  it('sends the client headers and query string as sent, over the SDK defaults, on every operation', async () => {
+    const passThrough = {
+      betas: ['context-management-2025-06-27'],
+      clientHeaders: {
+        'anthropic-version': '2099-01-01',
+        'anthropic-beta': 'Context-Management-2025-06-27, claude-code-20250219',
+        'user-agent': 'claude-cli/2.1.332 (external, sdk-cli)',
+      },
+      query: 'beta=true',
+    };
+    await client.createMessage(request(passThrough));
+    await client.countTokens(request(passThrough));
+    const stream = await client.streamMessage(request(passThrough));
+    for await (const _event of stream.events) {
+      // drain
+    }
+    expect(fake.calls).toHaveLength(3);
+    for (const call of fake.calls) {
+      expect(call.url).toMatch(/^\/v1\/messages(\/count_tokens)?\?beta=true$/);
+      expect(call.headers['anthropic-version']).toBe('2099-01-01');
+      expect(call.headers['anthropic-beta']).toBe('Context-Management-2025-06-27, claude-code-20250219');
+      expect(call.headers['user-agent']).toBe('claude-cli/2.1.332 (external, sdk-cli)');
+    }
+  });
+
+  it('without client headers sends the SDK default version and the betas', async () => {
+    await client.createMessage(request({ betas: ['a-1'] }));
+    // The gateway SDK's own default (2026-10-21 in SDK 1.12): what a client's version used to be replaced by.
+    expect(fake.calls[0]?.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(fake.calls[0]?.headers['anthropic-beta']).toBe('a-1');
+    expect(fake.calls[0]?.url).toBe('/v1/messages');
+  });
+
   it('omits inference_geo when not set', async () => {
     await client.createMessage(request());
     expect(fake.calls[0]?.body).not.toHaveProperty('inference_geo');

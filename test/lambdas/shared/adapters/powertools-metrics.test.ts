@@ -76,7 +76,9 @@ describe('PowertoolsGatewayMetrics', () => {
       Metrics: [
         { Name: 'Requests', Unit: 'Count' },
         { Name: 'Denials', Unit: 'Count' },
+        { Name: 'Rejections', Unit: 'Count' },
         { Name: 'UpstreamErrors', Unit: 'Count' },
+        { Name: 'UnknownFeatures', Unit: 'Count' },
         { Name: 'LatencyMs', Unit: 'Milliseconds' },
         { Name: 'TimeToFirstTokenMs', Unit: 'Milliseconds' },
         { Name: 'InputTokens', Unit: 'Count' },

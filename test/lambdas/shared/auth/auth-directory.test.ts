@@ -6,9 +6,12 @@ import {
   authDirectoryConfigSchema,
   loadTenantAuthDirectory,
   RefreshingTenantAuthDirectory,
+  revocationBoundMs,
   type SecretReader,
+  STALE_GRACE_MS,
   StaticTenantAuthDirectory,
   type TenantAuthDirectory,
+  TenantDirectoryUnavailableError,
   TenantSecretFormatError,
   tenantKeyEntries,
   tenantKeySecretName,
@@ -150,7 +153,7 @@ describe('RefreshingTenantAuthDirectory', () => {
     await refreshing.get();
     // Act
     fail = true;
-    now = 400_000;
+    now = 310_000;
     const stale = await refreshing.get();
     const again = await refreshing.get();
     // Assess
@@ -158,18 +161,83 @@ describe('RefreshingTenantAuthDirectory', () => {
     expect(again).toBe(stale);
     expect(load).toHaveBeenCalledTimes(2);
     expect(onRefreshError).toHaveBeenCalledTimes(1);
-    now = 430_000;
+    now = 340_000;
     await refreshing.get();
     expect(load).toHaveBeenCalledTimes(3);
 
     const cold = new RefreshingTenantAuthDirectory(load, 300_000, () => now);
     await expect(cold.get()).rejects.toThrow('Secrets Manager unavailable');
   });
+
+  it('fails closed once the directory is older than refresh + 60 s and cannot be reloaded; recovers on a good load', async () => {
+    // Prepare
+    let now = 0;
+    let fail = false;
+    const load = jest.fn(async () => {
+      if (fail) throw new Error('Secrets Manager unreachable');
+      return directory(`load-at-${now}`);
+    });
+    const refreshing = new RefreshingTenantAuthDirectory(load, 300_000, () => now);
+    await refreshing.get();
+    fail = true;
+    const bound = revocationBoundMs(300_000);
+    expect(bound).toBe(300_000 + STALE_GRACE_MS);
+
+    // Act + Assess: just inside the bound the last good directory still serves ...
+    now = bound - 1;
+    expect((await refreshing.get()).usageIdentifierKey('acme')).toBe('load-at-0');
+    // ... at the bound every call is refused, also between reload attempts (no Secrets Manager call per request).
+    now = bound;
+    await expect(refreshing.get()).rejects.toBeInstanceOf(TenantDirectoryUnavailableError);
+    const calls = load.mock.calls.length;
+    now = bound + 1_000;
+    await expect(refreshing.get()).rejects.toThrow(/could not be reloaded; refusing calls/);
+    expect(load).toHaveBeenCalledTimes(calls);
+    // A reload that works ends the refusal.
+    fail = false;
+    now = bound + 31_000;
+    expect((await refreshing.get()).usageIdentifierKey('acme')).toBe(`load-at-${bound + 31_000}`);
+  });
+
+  it('a revoked key stops working within the refresh interval while Secrets Manager answers', async () => {
+    // Prepare: the key secret holds a key, then the key is revoked (rotated away without a previous).
+    const key = 'k'.repeat(40);
+    let secret = JSON.stringify({ currentId: 'k1', current: key });
+    let now = 0;
+    const refreshing = new RefreshingTenantAuthDirectory(
+      async () =>
+        new StaticTenantAuthDirectory({
+          keyEntries: tenantKeyEntries('acme', secret),
+          usageIdentifiers: new Map([['acme', USAGE]]),
+          clients: new Map(),
+        }),
+      300_000,
+      () => now,
+    );
+    expect((await refreshing.get()).keys.verify(key)).not.toBeNull();
+    // Act
+    secret = JSON.stringify({ currentId: 'k2', current: 'n'.repeat(40) });
+    now = 299_999;
+    const before = (await refreshing.get()).keys.verify(key);
+    now = 300_000;
+    const after = (await refreshing.get()).keys.verify(key);
+    // Assess
+    expect(before).not.toBeNull();
+    expect(after).toBeNull();
+  });
 });
 
 describe('SecretsManagerSecretReader', () => {
   const secretsManager = mockClient(SecretsManagerClient);
   afterEach(() => secretsManager.reset());
+
+  it('gives up on a stalled read at its deadline (the directory bound then applies)', async () => {
+    secretsManager.on(GetSecretValueCommand).callsFake(() => new Promise(() => undefined));
+    const reader = new SecretsManagerSecretReader(new SecretsManagerClient({ region: 'ap-south-1' }), {
+      deadlineMs: 50,
+    });
+    await expect(reader.readSecretString('prefix/acme/api-key')).rejects.toThrow('did not complete within 50 ms');
+  });
 
   it('reads the secret string by name', async () => {
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: USAGE });

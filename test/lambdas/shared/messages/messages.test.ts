@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { InvalidRequestError, RequestTooLargeError } from '../../../../lambdas/shared/errors';
 import {
   detectFeatures,
   extractPromptText,
+  jsonNestingExceeds,
   mapPromptStrings,
   parseCountTokensRequest,
   parseMessagesRequest,
@@ -77,14 +79,89 @@ describe('parseMessagesRequest', () => {
       /messages/,
     ],
     ['temperature', body({ temperature: 3 }), InvalidRequestError, /temperature/],
+    ['negative max_tokens', body({ max_tokens: -1 }), InvalidRequestError, /max_tokens/],
   ])('refuses %s', (_name, raw, type, message) => {
     expect(() => parseMessagesRequest(raw)).toThrow(type);
     expect(() => parseMessagesRequest(raw)).toThrow(message);
   });
 
+  it('accepts max_tokens 0 (cache pre-warming) and a long metadata.user_id (Claude Code sends JSON there)', () => {
+    expect(parseMessagesRequest(body({ max_tokens: 0 })).max_tokens).toBe(0);
+    const userId = JSON.stringify({
+      device_id: 'd'.repeat(64),
+      account_uuid: 'a'.repeat(36),
+      session_id: 's'.repeat(200),
+    });
+    expect(parseMessagesRequest(body({ metadata: { user_id: userId } })).metadata?.user_id).toBe(userId);
+  });
+
+  it('refuses a body nested deeper than the readers can walk with 400, not a stack overflow', () => {
+    const nested = (depth: number) => {
+      const open = '{"type":"tool_result","tool_use_id":"t","content":['.repeat(depth);
+      return `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[${open}{"type":"text","text":"x"}${']}'.repeat(depth)}]}]}`;
+    };
+    expect(() => parseMessagesRequest(nested(10_000))).toThrow(InvalidRequestError);
+    expect(() => parseMessagesRequest(nested(10_000))).toThrow(/nests deeper than 128/);
+    // Brackets inside strings do not count.
+    const text = JSON.stringify({ ...valid, messages: [{ role: 'user', content: `${'['.repeat(500)}\\"{` }] });
+    expect(parseMessagesRequest(text).messages).toHaveLength(1);
+    const request = parseMessagesRequest(nested(60));
+    expect(detectFeatures(request).features).toEqual(['tool_result']);
+  });
+
   it('refuses oversized bodies and too many messages with 413', () => {
-    expect(() => parseMessagesRequest(body({}), { maxBodyBytes: 10, maxMessages: 10 })).toThrow(RequestTooLargeError);
-    expect(() => parseMessagesRequest(body({}), { maxBodyBytes: 1e6, maxMessages: 0 })).toThrow(RequestTooLargeError);
+    const limits = { maxNestingDepth: 128, maxContentBlocks: 100 };
+    expect(() => parseMessagesRequest(body({}), { ...limits, maxBodyBytes: 10, maxMessages: 10 })).toThrow(
+      RequestTooLargeError,
+    );
+    expect(() => parseMessagesRequest(body({}), { ...limits, maxBodyBytes: 1e6, maxMessages: 0 })).toThrow(
+      RequestTooLargeError,
+    );
+  });
+
+  it('measures nesting exactly as the parsed value nests, strings with quotes, backslashes and brackets included', () => {
+    const depthOf = (value: unknown): number => {
+      if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(depthOf));
+      if (value !== null && typeof value === 'object') return 1 + Math.max(0, ...Object.values(value).map(depthOf));
+      return 0;
+    };
+    const text = fc.string({ unit: fc.constantFrom('"', '\\', '[', ']', '{', '}', 'a', 'é') });
+    fc.assert(
+      fc.property(
+        fc.letrec((tie) => ({
+          node: fc.oneof(
+            { depthSize: 'small' },
+            text,
+            fc.array(tie('node'), { maxLength: 3 }),
+            fc.dictionary(text, tie('node'), { maxKeys: 3 }),
+          ),
+        })).node,
+        (value) => {
+          const json = JSON.stringify(value);
+          const depth = depthOf(value);
+          expect(jsonNestingExceeds(json, depth)).toBe(false);
+          if (depth > 0) expect(jsonNestingExceeds(json, depth - 1)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('refuses JSON nested deeper than the limit with 400 before parsing it, counting brackets outside strings only', () => {
+    const deep = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
+    expect(jsonNestingExceeds(deep(128), 128)).toBe(false);
+    expect(jsonNestingExceeds(deep(129), 128)).toBe(true);
+    expect(jsonNestingExceeds(`{"a":"${'['.repeat(10_000)}\\"["}`, 2)).toBe(false);
+    const tooDeep = `{"model":"sonnet","max_tokens":1,"metadata":${deep(100_000)},"messages":[{"role":"user","content":"x"}]}`;
+    expect(() => parseMessagesRequest(tooDeep)).toThrow(InvalidRequestError);
+    expect(() => parseMessagesRequest(tooDeep)).toThrow('deeper than 128 levels');
+  });
+
+  it('refuses more content blocks than the limit with 413', () => {
+    const blocks = Array.from({ length: 101 }, () => ({ type: 'text', text: 'x' }));
+    const raw = JSON.stringify({ model: 'sonnet', max_tokens: 1, messages: [{ role: 'user', content: blocks }] });
+    expect(() =>
+      parseMessagesRequest(raw, { maxBodyBytes: 1e6, maxMessages: 10, maxNestingDepth: 128, maxContentBlocks: 100 }),
+    ).toThrow('At most 100 content blocks');
   });
 
   it('never echoes values in errors', () => {
@@ -235,9 +312,8 @@ describe('detectFeatures', () => {
       'thinking',
       'tool_search',
       'tools',
-      'unknown_beta:mid-conversation-tool-changes-2026-07-01',
-      'unknown_beta:per-turn-control-2026-07-01',
     ]);
+    expect(report.zdrEligible).toBe(true);
     expect(report.betas).toHaveLength(8);
   });
 

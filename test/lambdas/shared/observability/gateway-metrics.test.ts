@@ -52,7 +52,9 @@ describe('callMetricDocuments', () => {
     expect(values(call)).toEqual({
       Requests: 1,
       Denials: 0,
+      Rejections: 0,
       UpstreamErrors: 0,
+      UnknownFeatures: 0,
       LatencyMs: 812.5,
       TimeToFirstTokenMs: 210.25,
       InputTokens: 40,

@@ -14,6 +14,8 @@ describe('metric names', () => {
       'Requests',
       'Denials',
       'UpstreamErrors',
+      'Rejections',
+      'UnknownFeatures',
       'LatencyMs',
       'TimeToFirstTokenMs',
       'InputTokens',

@@ -1,5 +1,6 @@
 import { InvalidRequestError, PermissionError } from '../../../../lambdas/shared/errors';
 import { DENY_REASONS, evaluatePolicy, loadPolicyDocument, policyVersion } from '../../../../lambdas/shared/policy';
+import { newRequestFacts } from '../../../../lambdas/shared/policy/request-facts';
 import { type TenantConfigInput, tenantConfigSchema } from '../../../../lambdas/shared/policy/tenant-config';
 
 const tenant = (overrides: Partial<TenantConfigInput> = {}) =>
@@ -114,6 +115,72 @@ describe('evaluatePolicy', () => {
     });
     const decision = evaluatePolicy(t, request({ inference_geo: 'us' }), {});
     expect(decision.fallbacks.map((f) => f.modelId)).toEqual(['claude-opus-4-6']);
+  });
+});
+
+describe('unknown features and request facts', () => {
+  const facts = () => newRequestFacts({ tenantId: 'acme', principal: 'k1' }, 'req_test0001', 'messages');
+  const claudeCodeBetas = 'claude-code-20250219,context-management-2025-06-27,future-feature-2027-01-01';
+
+  it('record (the default) forwards an unknown beta and records it, not ZDR-eligible', () => {
+    const decision = evaluatePolicy(tenant(), request(), { 'anthropic-beta': claudeCodeBetas });
+    expect(decision.zdrEligible).toBe(false);
+    expect(decision.features).toEqual(
+      expect.arrayContaining(['claude_code', 'context_editing', 'unknown_beta:future-feature-2027-01-01']),
+    );
+    expect(decision.clientBetas).toEqual(claudeCodeBetas.split(','));
+  });
+
+  it('deny refuses an unknown beta or field, naming it in the facts', () => {
+    const strict = tenant({ unknownFeatures: 'deny' });
+    const beta = facts();
+    expect(reasonOf(() => evaluatePolicy(strict, request(), { 'anthropic-beta': claudeCodeBetas }, beta))).toBe(
+      DENY_REASONS.unknownFeature,
+    );
+    expect(beta.refusedFeature).toBe('unknown_beta:future-feature-2027-01-01');
+    const field = facts();
+    expect(reasonOf(() => evaluatePolicy(strict, request({ thread: { id: 't' } }), {}, field))).toBe(
+      DENY_REASONS.unknownFeature,
+    );
+    expect(field.refusedFeature).toBe('unknown_field:thread');
+    expect(evaluatePolicy(strict, request(), { 'anthropic-beta': 'context-management-2025-06-27' }).zdrEligible).toBe(
+      true,
+    );
+  });
+
+  it('fills the facts before it refuses: features, betas, classification, use case, end user', () => {
+    const refused = facts();
+    const headers = {
+      'anthropic-beta': 'MCP-Client-2025-11-20',
+      'x-data-classification': 'internal',
+      'x-use-case': 'support',
+      'x-end-user': 'alice@example.com',
+    };
+    expect(
+      reasonOf(() => evaluatePolicy(tenant(), request({ mcp_servers: [{ type: 'url' }] }), headers, refused)),
+    ).toBe(DENY_REASONS.zdr);
+    expect(refused).toMatchObject({
+      features: ['mcp_servers'],
+      betas: ['mcp-client-2025-11-20'],
+      refusedFeature: 'mcp_servers',
+      dataClassification: 'INTERNAL',
+      useCase: 'support',
+      endUser: 'alice@example.com',
+    });
+    const wrongModel = facts();
+    expect(reasonOf(() => evaluatePolicy(tenant(), request({ model: 'gpt-4' }), headers, wrongModel))).toBe(
+      DENY_REASONS.modelNotAllowed,
+    );
+    expect(wrongModel.features).toEqual(['mcp_servers']);
+    expect(wrongModel.refusedFeature).toBeNull();
+  });
+
+  it('zdrOptIns accept feature ids of the table only', () => {
+    expect(() => tenant({ zdrOptIns: [{ feature: 'memory', reviewReference: 'SEC-1' }] })).not.toThrow();
+    expect(() => tenant({ zdrOptIns: [{ feature: 'teleport', reviewReference: 'SEC-1' }] })).toThrow(
+      /not a feature id of the ZDR feature table/,
+    );
+    expect(() => tenant({ unknownFeatures: 'ignore' as 'deny' })).toThrow();
   });
 });
 

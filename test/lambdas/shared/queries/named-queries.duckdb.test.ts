@@ -446,6 +446,7 @@ describe('named queries over the scenario (DuckDB)', () => {
         from: '2025-01-01',
         to: '2025-01-31',
         gatewayRoleArn: GATEWAY_ROLE_ARN,
+        auditorArns: [AUDITOR_ROLE_ARN],
       });
       expect(await runner.run(renderQuery(query, 'duckdb', params))).toEqual([]);
     }

@@ -15,7 +15,14 @@ import {
 import { defaultRange } from '../../../../lambdas/shared/queries/params';
 
 const ROLE = 'arn:aws:iam::111122223333:role/gateway-proxy-role';
-const params = validateQueryParameters({ from: '2026-11-09', to: '2026-11-18', tenant: 'acme', gatewayRoleArn: ROLE });
+const AUDITOR = 'arn:aws:iam::111122223333:role/auditor';
+const params = validateQueryParameters({
+  from: '2026-11-09',
+  to: '2026-11-18',
+  tenant: 'acme',
+  gatewayRoleArn: ROLE,
+  auditorArns: [AUDITOR],
+});
 
 describe('query definitions', () => {
   it('has the required queries, unique names, descriptions within Athena limits and declared columns', () => {
@@ -34,6 +41,9 @@ describe('query definitions', () => {
         'shadow-bedrock-usage',
         'audit-trail-readers',
         'gateway-cloudtrail-reconciliation',
+        'residency-evidence',
+        'reidentification-events',
+        'audit-trail-reads-outside-auditors',
       ]),
     );
     expect(new Set(names).size).toBe(names.length);
@@ -48,7 +58,7 @@ describe('query definitions', () => {
 
   it('takes the check metric names from metric-names.ts, one per daily-check metric', () => {
     expect(findQuery('orphaned-pre-call').check?.metricName).toBe(METRICS.orphanedPreCallRecords.name);
-    expect(findQuery('residency-report').check?.metricName).toBe(METRICS.residencyViolations.name);
+    expect(findQuery('residency-evidence').check?.metricName).toBe(METRICS.residencyViolations.name);
     expect(findQuery('shadow-bedrock-usage').check?.metricName).toBe(METRICS.shadowBedrockInvocations.name);
     expect(findQuery('gateway-cloudtrail-reconciliation').check?.metricName).toBe(
       METRICS.reconciliationMismatches.name,
