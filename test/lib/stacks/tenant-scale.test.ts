@@ -11,8 +11,11 @@ import { AuditDataStack } from '../../../lib/stacks/audit-data-stack';
 import { GatewayStack } from '../../../lib/stacks/gateway-stack';
 import { testApp, testConfig } from '../../helpers/cdk';
 
-/** The documented ceiling of one deployment with every tenant on keys and OAuth2 (the costliest mix). */
-const TENANT_CEILING = 65;
+/**
+ * The documented ceiling of one deployment with every tenant on keys and OAuth2 (the costliest mix): 64 on
+ * 2026-12-04, documented as 60 so that a few new fixed resources (an alarm, a gateway response) do not move it.
+ */
+const TENANT_CEILING = 60;
 
 const LIMITS = { resources: 500, outputs: 200, templateBytes: 1_000_000, lambdaEnvBytes: 4096, secretBytes: 65_536 };
 
@@ -80,11 +83,11 @@ describe(`tenant ceiling (${TENANT_CEILING} tenants with keys and OAuth2)`, () =
     expect(JSON.stringify(directory?.Properties.SecretString).length).toBeLessThan(LIMITS.secretBytes);
   });
 
-  it("one tenant more breaks the Gateway stack's 500 resources", () => {
-    const { gateway } = deploy(TENANT_CEILING + 1);
+  it("ten tenants more break the Gateway stack's 500 resources (six per tenant)", () => {
+    const { gateway } = deploy(TENANT_CEILING + 10);
     // Per OAuth2 tenant: app client, API key, usage plan, usage-plan key, cost and cache-hit alarms (6).
     expect(() => Template.fromStack(gateway)).toThrow(
-      /Number of resources in stack 'Gateway': 505 is greater than allowed maximum of 500/,
+      /Number of resources in stack 'Gateway': \d+ is greater than allowed maximum of 500/,
     );
   });
 });
