@@ -227,7 +227,10 @@ function printReport(report: Report): void {
         .join(' ')}; app built in ${report.synthSeconds.toFixed(1)} s`,
   );
 
-  out('\nBundles (minified, as CDK builds them; % of index.js by package family, from the esbuild metafile)');
+  out(
+    '\nBundles (minified, as CDK builds them; % of index.js by package family from the esbuild metafile; the rest ' +
+      'is esbuild module wrappers)',
+  );
   const familyHeads = FAMILIES.map((family) => family.replace('@aws-lambda-powertools/*', 'powertools'));
   const bundleRows = targets.map((target) => {
     const built = required(bundles.get(target.bundleKey));
