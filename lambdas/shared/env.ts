@@ -36,8 +36,18 @@ export const ENV = {
   anthropicApiKey: 'ANTHROPIC_API_KEY',
   /** Local mode: the key of the local tenant `local-dev` (default `local-dev-key`). */
   localKey: 'GATEWAY_LOCAL_KEY',
-  /** Authorizer: JSON `AuthDirectoryConfig` (tenants, secret names, OAuth2 client ids); see lambdas/shared/auth/auth-directory.ts. */
+  /**
+   * Authorizer (local runs and tests): JSON `AuthDirectoryConfig` (tenants, secret names, OAuth2 client ids); see
+   * lambdas/shared/auth/auth-directory.ts. Deployed functions get `authDirectorySecretArn` instead.
+   */
   authDirectory: 'GATEWAY_AUTH_DIRECTORY',
+  /**
+   * Authorizer: ARN of the Secrets Manager secret holding the `AuthDirectoryConfig` JSON (deployed: the directory
+   * outgrows Lambda's 4 KB of variables at a few dozen tenants; a secret holds 64 KB). Read at cold start.
+   */
+  authDirectorySecretArn: 'GATEWAY_AUTH_DIRECTORY_SECRET_ARN',
+  /** Authorizer: digest of the deployed directory; a change of tenants changes it and so replaces warm executions. */
+  authDirectoryVersion: 'GATEWAY_AUTH_DIRECTORY_VERSION',
   /** Authorizer: Cognito user pool id whose client-credentials access tokens are accepted (absent: keys only). */
   userPoolId: 'GATEWAY_USER_POOL_ID',
   /** Authorizer: the OAuth2 scope an access token must carry (e.g. `gateway/invoke`). */

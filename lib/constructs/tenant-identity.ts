@@ -9,8 +9,9 @@
  * keys must not become readable through `apigateway:GET` (granted by ReadOnlyAccess) as API key values are.
  */
 
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -19,10 +20,14 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { type AuthDirectoryConfig, GATEWAY_INVOKE_SCOPE } from '../../lambdas/shared/auth/auth-directory';
+import {
+  type AuthDirectoryConfig,
+  GATEWAY_INVOKE_SCOPE,
+  usageIdentifierSecretName,
+} from '../../lambdas/shared/auth/auth-directory';
 import { ENV } from '../../lambdas/shared/env';
 import type { TenantConfig } from '../../lambdas/shared/policy/tenant-config';
 import { grantAuditRecordPut } from './audit-bucket';
@@ -116,6 +121,8 @@ export class TenantIdentity extends Construct {
   /** The REQUEST authorizer's function (give it to GatewayApi). */
   readonly authorizerFunction: lambda.Function;
   readonly authorizerLogGroup: logs.LogGroup;
+  /** The authorizer's directory document (tenants, secret prefix, client ids), read at cold start. */
+  readonly directorySecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: TenantIdentityProps) {
     super(scope, id);
@@ -185,6 +192,35 @@ export class TenantIdentity extends Construct {
         return { id: tenant.id, apiKey: tenant.auth.apiKey, ...(clientId ? { clientId } : {}) };
       }),
     };
+    // The directory names every tenant and OAuth2 client id; Lambda caps variables at 4 KB in total, which it
+    // outgrows at a few dozen tenants, so it travels in a secret (64 KB; not secret, but the authorizer's store
+    // already, KMS-encrypted and IAM-scoped). CloudFormation resolves the client ids into it at deploy.
+    this.directorySecret = new secretsmanager.Secret(this, 'AuthDirectory', {
+      description:
+        'Claude gateway authorizer directory: tenant ids, secret-name prefix, OAuth2 client ids (no credentials)',
+      encryptionKey: props.encryptionKey,
+      secretStringValue: SecretValue.unsafePlainText(stack.toJsonString(directory)),
+    });
+    NagSuppressions.addResourceSuppressions(this.directorySecret, [
+      ...[
+        'AwsSolutions-SMG4',
+        'HIPAA.Security-SecretsManagerRotationEnabled',
+        'NIST.800.53.R5-SecretsManagerRotationEnabled',
+      ].map((ruleId) => ({
+        id: ruleId,
+        reason: 'Holds no credential: the authorizer directory (ids and names), rewritten by every deploy',
+      })),
+    ]);
+    // Tenants and their auth kinds decide the directory (client ids follow from them), so a changed tenant list
+    // changes this digest, updates the function and retires warm executions holding the old directory.
+    const directoryVersion = createHash('sha256')
+      .update(
+        JSON.stringify(
+          props.tenants.map((tenant) => [tenant.id, tenant.auth.apiKey, tenant.auth.oauth2ClientCredentials]),
+        ),
+      )
+      .digest('hex')
+      .slice(0, 16);
     const authorizer = new GatewayFunction(this, 'Authorizer', {
       name: 'authorizer',
       entry: join(__dirname, '..', '..', 'lambdas', 'authorizer', 'index.ts'),
@@ -201,7 +237,8 @@ export class TenantIdentity extends Construct {
       securityGroups: props.securityGroups,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
-        [ENV.authDirectory]: stack.toJsonString(directory),
+        [ENV.authDirectorySecretArn]: this.directorySecret.secretArn,
+        [ENV.authDirectoryVersion]: directoryVersion,
         [ENV.userPoolId]: this.userPool.userPoolId,
         [ENV.oauthScope]: GATEWAY_INVOKE_SCOPE,
         [ENV.authRefreshSeconds]: String((props.keyRefresh ?? Duration.minutes(5)).toSeconds()),
@@ -222,6 +259,19 @@ export class TenantIdentity extends Construct {
     });
     this.authorizerFunction = authorizer.function;
     this.authorizerLogGroup = authorizer.logGroup;
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'The authorizer reads every tenant key and usage identifier; they are named <prefix><tenant>/..., and ' +
+            'Secrets Manager appends a random suffix to each ARN, so the grant is GetSecretValue on that name prefix',
+          appliesTo: [{ regex: '/^Resource::arn:.+:secretsmanager:.+:secret:.+\\/tenants\\/\\*$/g' }],
+        },
+      ],
+      true,
+    );
     // After the function: its log-group grant creates the role's default policy, which this covers too.
     const inlinePolicyReason =
       'CDK renders the grants (tenant secrets, KMS via Secrets Manager, own log group) as a policy inline on this ' +
@@ -238,10 +288,17 @@ export class TenantIdentity extends Construct {
     iam.Grant.addToPrincipal({
       grantee: role,
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      resourceArns: [...tenants.values()].flatMap((resources) => [
-        ...(resources.keySecret ? [resources.keySecret.secretArn] : []),
-        resources.usageIdentifierSecret.secretArn,
-      ]),
+      // The tenant secrets by their names' prefix (Secrets Manager appends a random suffix to each ARN): one
+      // statement instead of two exported ARNs per tenant.
+      resourceArns: [
+        this.directorySecret.secretArn,
+        stack.formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${secretNamePrefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
     });
     // Not `secret.grantRead`: with a key owned by the stateful stack it writes the role into the key policy, a
     // reference back into this stack (a cycle). The principal policy suffices; Decrypt only via Secrets Manager.
@@ -308,7 +365,11 @@ export class TenantIdentity extends Construct {
       description: `Usage-plan key of tenant ${tenant.id}; selected by the authorizer, never sent by clients`,
       enabled: true,
       // CloudFormation resolves the dynamic reference at deploy; the value never appears in the template.
-      value: usageIdentifierSecret.secretValue.unsafeUnwrap(),
+      // By name, not by reference: a reference to a secret of the stateful stack costs an export per tenant, and a
+      // stack has at most 200 outputs.
+      value: SecretValue.secretsManager(
+        usageIdentifierSecretName(props.tenantSecrets.secretNamePrefix, tenant.id),
+      ).unsafeUnwrap(),
     });
     const usagePlan = new apigateway.UsagePlan(this, `UsagePlan-${tenant.id}`, {
       name: `${stackName}-${tenant.id}`,

@@ -50,6 +50,13 @@ const viewColumns = (columns: readonly SourceColumn[], partition: string) => [
   { name: partition, type: 'VARCHAR' },
 ];
 
+/**
+ * DuckDB reads at most 16 MB per JSON object by default, and one record of a 20 MB PII-dense prompt is about 55 MB
+ * (tokens and the envelope grow it): past the default a single record makes every local query fail. 256 MB covers
+ * the largest record a 20 MB body can produce, with room.
+ */
+const MAX_OBJECT = 'maximum_object_size = 268435456';
+
 /** The `CREATE VIEW` statements for a local audit folder (exported for tests and `--explain`-style debugging). */
 export function localViewStatements(root: string): string[] {
   const auditFiles = listFiles(join(root, 'audit', 'v1'), /\.json$/);
@@ -57,7 +64,7 @@ export function localViewStatements(root: string): string[] {
   const auditSql =
     auditFiles.length === 0
       ? emptyView([...auditColumns, { name: 'dt', type: 'VARCHAR' }, { name: 'tenant', type: 'VARCHAR' }])
-      : `SELECT * FROM read_json(${fileList(auditFiles)}, format = 'newline_delimited', ` +
+      : `SELECT * FROM read_json(${fileList(auditFiles)}, format = 'newline_delimited', ${MAX_OBJECT}, ` +
         `columns = {${auditColumns.map((column) => `${quote(column.name)}: ${quote(column.type)}`).join(', ')}}, ` +
         `hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'tenant': 'VARCHAR'})`;
 
@@ -72,7 +79,7 @@ export function localViewStatements(root: string): string[] {
       : `SELECT ${sourceSelect('r', CLOUDTRAIL_COLUMNS)}, ` +
         `regexp_extract(f.filename, '/CloudTrail/([^/]+)/\\d{4}/', 1) AS ${ident(CLOUDTRAIL_REGION_PARTITION)}, ` +
         `regexp_extract(f.filename, '/CloudTrail/[^/]+/(\\d{4}/\\d{2}/\\d{2})/', 1) AS ${ident(CLOUDTRAIL_PARTITION)} ` +
-        `FROM (SELECT unnest(Records) AS r, filename FROM read_json(${fileList(trailFiles)}, format = 'auto', ` +
+        `FROM (SELECT unnest(Records) AS r, filename FROM read_json(${fileList(trailFiles)}, format = 'auto', ${MAX_OBJECT}, ` +
         `columns = {'Records': '${structListType(CLOUDTRAIL_COLUMNS)}'}, filename = true)) AS f`;
 
   const bedrockFiles = listFiles(join(root, 'bedrock-invocations'), /\.json(l)?(\.gz)?$/);
@@ -82,7 +89,7 @@ export function localViewStatements(root: string): string[] {
       : `SELECT ${sourceSelect('b', BEDROCK_INVOCATION_COLUMNS)}, ` +
         `regexp_extract(b.filename, '/BedrockModelInvocationLogs/[^/]+/(\\d{4}/\\d{2}/\\d{2}/\\d{2})/', 1) AS ` +
         `${ident(BEDROCK_INVOCATION_PARTITION)} ` +
-        `FROM read_json(${fileList(bedrockFiles)}, format = 'newline_delimited', ` +
+        `FROM read_json(${fileList(bedrockFiles)}, format = 'newline_delimited', ${MAX_OBJECT}, ` +
         `columns = ${structOf(BEDROCK_INVOCATION_COLUMNS)}, filename = true) AS b`;
 
   return [

@@ -87,7 +87,37 @@ function parseJsonBody(body: string, limits: MessagesLimits): unknown {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InvalidRequestError('Request body must be a JSON object.');
   }
+  if (ESCAPED_SURROGATE.test(body) && holdsLoneSurrogate(parsed)) {
+    // JSON.parse accepts `\ud800` alone, but a record holding it is not valid UTF-8: DuckDB, jq and Athena's SerDe
+    // refuse it, so one such request would make a locked day of the trail unreadable. Anthropic's API refuses it too.
+    throw new InvalidRequestError(
+      'Request body holds an unpaired UTF-16 surrogate escape; text must be valid Unicode.',
+    );
+  }
   return parsed;
+}
+
+/** A `\uD800`-`\uDFFF` escape somewhere in the raw text: the only way a lone surrogate can enter a parsed body. */
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when any string (value or key) of the parsed body holds an unpaired surrogate. Iterative: no depth limit. */
+function holdsLoneSurrogate(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (typeof node === 'string') {
+      if (LONE_SURROGATE.test(node)) return true;
+    } else if (Array.isArray(node)) {
+      for (const item of node) pending.push(item);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        pending.push(value);
+      }
+    }
+  }
+  return false;
 }
 
 function validate<T>(schema: z.ZodType<T>, value: unknown): T {

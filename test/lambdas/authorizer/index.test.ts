@@ -124,9 +124,61 @@ describe('authorizer composition root', () => {
     }
   });
 
-  it('refuses to start without its directory', async () => {
+  it('refuses to authorize without its directory, and retries the load on the next call', async () => {
     jest.resetModules();
     delete process.env.GATEWAY_AUTH_DIRECTORY;
-    await expect(import('../../../lambdas/authorizer/index')).rejects.toThrow('GATEWAY_AUTH_DIRECTORY');
+    delete process.env.GATEWAY_AUTH_DIRECTORY_SECRET_ARN;
+    const { handler } = await import('../../../lambdas/authorizer/index');
+    await expect(handler(event(KEY))).rejects.toThrow('GATEWAY_AUTH_DIRECTORY_SECRET_ARN is not set');
+    await expect(handler(event(KEY))).rejects.toThrow('GATEWAY_AUTH_DIRECTORY_SECRET_ARN is not set');
+  });
+
+  it('deployed: reads the directory from its secret (not a 4 KB variable), once per cold start', async () => {
+    // Prepare
+    jest.resetModules();
+    const directoryArn = 'arn:aws:secretsmanager:ap-south-1:111122223333:secret:gw/auth-directory-AbCdEf';
+    Object.assign(process.env, ENVIRONMENT, { GATEWAY_AUTH_DIRECTORY_SECRET_ARN: directoryArn });
+    delete process.env.GATEWAY_AUTH_DIRECTORY;
+    // The fresh module registry has its own SDK classes: mock those.
+    const sdk = await import('@aws-sdk/client-secrets-manager');
+    const fresh = mockClient(sdk.SecretsManagerClient);
+    try {
+      fresh
+        .on(sdk.GetSecretValueCommand, { SecretId: directoryArn })
+        .resolves({ SecretString: ENVIRONMENT.GATEWAY_AUTH_DIRECTORY })
+        .on(sdk.GetSecretValueCommand, { SecretId: 'gw/tenants/acme/api-key' })
+        .resolves({ SecretString: JSON.stringify({ currentId: 'k1', current: KEY }) })
+        .on(sdk.GetSecretValueCommand, { SecretId: 'gw/tenants/acme/usage-identifier' })
+        .resolves({ SecretString: USAGE });
+      const { handler } = await import('../../../lambdas/authorizer/index');
+      // Act
+      const first = await handler(event(KEY));
+      const second = await handler(event(KEY));
+      // Assess
+      expect([first.context, second.context]).toEqual([
+        { tenantId: 'acme', principal: 'acme/k1' },
+        { tenantId: 'acme', principal: 'acme/k1' },
+      ]);
+      const reads = fresh.commandCalls(sdk.GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
+      expect(reads.filter((id) => id === directoryArn)).toHaveLength(1);
+    } finally {
+      fresh.restore();
+    }
+  });
+
+  it('refuses a malformed directory secret, naming the variable, never the value', async () => {
+    jest.resetModules();
+    const directoryArn = 'arn:aws:secretsmanager:ap-south-1:111122223333:secret:gw/auth-directory-AbCdEf';
+    Object.assign(process.env, ENVIRONMENT, { GATEWAY_AUTH_DIRECTORY_SECRET_ARN: directoryArn });
+    delete process.env.GATEWAY_AUTH_DIRECTORY;
+    const sdk = await import('@aws-sdk/client-secrets-manager');
+    const fresh = mockClient(sdk.SecretsManagerClient);
+    try {
+      fresh.on(sdk.GetSecretValueCommand, { SecretId: directoryArn }).resolves({ SecretString: '{"tenants":[]}' });
+      const { handler } = await import('../../../lambdas/authorizer/index');
+      await expect(handler(event(KEY))).rejects.toThrow(/GATEWAY_AUTH_DIRECTORY_SECRET_ARN is invalid/);
+    } finally {
+      fresh.restore();
+    }
   });
 });

@@ -100,24 +100,23 @@ describe('TenantIdentity', () => {
     });
   });
 
-  it("creates no secret of its own: tenant keys and usage identifiers are the stateful stack's", () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  it("creates no credential secret: tenant keys and usage identifiers are the stateful stack's", () => {
+    // Its only secret is the authorizer directory (ids and names, no credential).
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: Match.stringLikeRegexp('^Claude gateway authorizer directory'),
+      GenerateSecretString: Match.absent(),
+    });
   });
 
   it('sets each API key value from the usage identifier secret by dynamic reference, not the tenant key', () => {
     const apiKeys = Object.values(template.findResources('AWS::ApiGateway::ApiKey'));
     const acme = apiKeys.find((k) => k.Properties.Name === 'ClaudeGateway-Gateway-acme');
     expect(acme?.Properties.Enabled).toBe(true);
-    expect(acme?.Properties.Value).toEqual({
-      'Fn::Join': [
-        '',
-        [
-          '{{resolve:secretsmanager:',
-          { 'Fn::ImportValue': expect.stringMatching(/UsageIdentifieracme/) },
-          ':SecretString:::}}',
-        ],
-      ],
-    });
+    // By name: no export per tenant from the stateful stack (a stack has at most 200 outputs).
+    expect(acme?.Properties.Value).toBe(
+      '{{resolve:secretsmanager:ClaudeGateway/tenants/acme/usage-identifier:SecretString:::}}',
+    );
     expect(JSON.stringify(apiKeys)).not.toMatch(/TenantKey/);
   });
 
@@ -150,8 +149,14 @@ describe('TenantIdentity', () => {
     expect(variables.GATEWAY_OAUTH_SCOPE).toBe('gateway/invoke');
     expect(variables.GATEWAY_AUTH_REFRESH_SECONDS).toBe('300');
     expect(variables.GATEWAY_USER_POOL_ID.Ref).toMatch(/UserPool/);
+    // The directory travels in its secret, not in the 4 KB of variables; the variables only point at it.
+    expect(variables.GATEWAY_AUTH_DIRECTORY).toBeUndefined();
+    expect(variables.GATEWAY_AUTH_DIRECTORY_SECRET_ARN.Ref).toMatch(/AuthDirectory/);
+    expect(variables.GATEWAY_AUTH_DIRECTORY_VERSION).toMatch(/^[0-9a-f]{16}$/);
+    const [directorySecret] = Object.values(template.findResources('AWS::SecretsManager::Secret'));
     // Resolve the client id token to a placeholder and validate the JSON the Lambda will parse.
-    const [, parts] = variables.GATEWAY_AUTH_DIRECTORY['Fn::Join'];
+    if (!directorySecret) throw new Error('no directory secret');
+    const [, parts] = directorySecret.Properties.SecretString['Fn::Join'];
     const json = (parts as unknown[]).map((part) => (typeof part === 'string' ? part : 'client-id-token')).join('');
     expect(authDirectoryConfigSchema.parse(JSON.parse(json))).toEqual({
       secretNamePrefix: 'ClaudeGateway/tenants/',
@@ -176,12 +181,10 @@ describe('TenantIdentity', () => {
           {
             Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
             Effect: 'Allow',
-            // The stateful stack's secrets, by exported ARN.
+            // The directory, and the tenant secrets by their names' prefix (not one export per secret).
             Resource: [
-              { 'Fn::ImportValue': Match.stringLikeRegexp('TenantKeyacme') },
-              { 'Fn::ImportValue': Match.stringLikeRegexp('TenantKeyglobex') },
-              { 'Fn::ImportValue': Match.stringLikeRegexp('UsageIdentifieracme') },
-              { 'Fn::ImportValue': Match.stringLikeRegexp('UsageIdentifierglobex') },
+              'arn:aws:secretsmanager:ap-south-1:111122223333:secret:ClaudeGateway/tenants/*',
+              { Ref: Match.stringLikeRegexp('AuthDirectory') },
             ],
           },
           {

@@ -27,11 +27,11 @@ function synth(gatewayConfig: Record<string, unknown>): Synth {
     reidentificationKey: auditData.reidentificationKey,
     auditBucket: auditData.auditBucket,
     tokenSecret: auditData.tokenSecret,
+    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
+    tenantSecrets: auditData.tenantSecrets,
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,
-    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
-    tenantSecrets: auditData.tenantSecrets,
   });
   return { auditData: Template.fromStack(auditData as Stack), gateway: Template.fromStack(gateway as Stack) };
 }

@@ -97,6 +97,22 @@ describe('DuckDbQueryRunner', () => {
     expect(validateAuditRecord(back)).toEqual(record);
   });
 
+  it("reads a record larger than DuckDB's default 16 MB object limit (a 20 MB PII-dense prompt makes one)", async () => {
+    const big = { ...fullRecord(), request_id: 'req-big-0001', prompt_redacted: '[EMAIL_1] '.repeat(2_000_000) };
+    const bigRoot = mkdtempSync(join(tmpdir(), 'duckdb-big-'));
+    const path = join(bigRoot, auditObjectKey(big));
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, JSON.stringify(big));
+    const bigRunner = await DuckDbQueryRunner.open({ root: bigRoot });
+    try {
+      const rows = await bigRunner.run('SELECT request_id, length(prompt_redacted) AS n FROM gateway_audit');
+      expect(rows).toEqual([{ request_id: 'req-big-0001', n: 20_000_000 }]);
+    } finally {
+      bigRunner.close();
+      rmSync(bigRoot, { recursive: true, force: true });
+    }
+  });
+
   it('exposes the schema columns with the DuckDB types from duckDbColumns(), then the partitions', async () => {
     const rows = await runner.run('SELECT column_name, column_type FROM (DESCRIBE gateway_audit)');
     // DuckDB prints struct field names unquoted unless they are keywords (`"version"`): compare without quotes.

@@ -146,6 +146,18 @@ describe('parseMessagesRequest', () => {
     );
   });
 
+  it('refuses an unpaired surrogate escape (a record holding one is unreadable) and accepts escaped pairs', () => {
+    const body = (text: string, key = 'x') =>
+      `{"model":"sonnet","max_tokens":1,"metadata":{"${key}":1},"messages":[{"role":"user","content":"${text}"}]}`;
+    for (const lone of ['lone \\ud800 x', 'tail \\udfff', '\\uDBFF\\u0041', '\\ude00\\ud83d']) {
+      expect(() => parseMessagesRequest(body(lone))).toThrow(/unpaired UTF-16 surrogate/);
+    }
+    expect(() => parseMessagesRequest(body('x', '\\ud800'))).toThrow(InvalidRequestError);
+    expect(parseMessagesRequest(body('smile \\ud83d\\ude00 and 😀')).messages).toHaveLength(1);
+    // An escaped backslash followed by "ud800" is plain text, not an escape.
+    expect(parseMessagesRequest(body('path C:\\\\ud800')).messages).toHaveLength(1);
+  });
+
   it('refuses JSON nested deeper than the limit with 400 before parsing it, counting brackets outside strings only', () => {
     const deep = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
     expect(jsonNestingExceeds(deep(128), 128)).toBe(false);
