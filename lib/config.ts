@@ -2,7 +2,7 @@
  * Deployment config: `cdk.json` context key `gateway`, validated at synth into a typed object.
  * A wrong value stops synth with a message that names the key path and the bad value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { tenantCatalogIssues } from '../lambdas/shared/policy/catalog-check';
 import { buildModelCatalog, catalogOverrideIssues, type ModelCatalog } from '../lambdas/shared/policy/model-catalog';
 import { type CatalogOverrides, catalogOverridesSchema } from '../lambdas/shared/policy/model-catalog-schema';

@@ -1,5 +1,5 @@
 /** Parses the AuditData stack's `BedrockInvocationLogging` output. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BedrockLoggingExpectation, StackOutputs } from './stack-outputs';
 import { AUDIT_DATA_OUTPUTS } from './stack-outputs';
 

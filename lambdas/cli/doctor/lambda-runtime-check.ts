@@ -4,7 +4,7 @@
  * function's declaration, so a function changed by hand (or stuck in a failed update) shows here.
  */
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DoctorCheck, fail, pass } from './check';
 import { AUDIT_DATA_OUTPUTS, type FunctionRuntimeList, GATEWAY_OUTPUTS, type OutputSet } from './stack-outputs';
 

@@ -3,7 +3,7 @@
  * never drift from the record the gateway writes. The schema is walked through zod's JSON Schema output, which
  * is stable and public, rather than zod internals.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditRecordSchema } from './record';
 
 /** An engine-neutral column type. */

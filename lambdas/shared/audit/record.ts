@@ -5,7 +5,7 @@
  *
  * Field descriptions are part of the schema (`.describe`) because they become Glue column comments and docs.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GATEWAY_OPERATIONS } from '../policy/request-facts';
 import { DATA_CLASSIFICATIONS, PROVIDERS, REDACTION_MODES, TENANT_ID_PATTERN } from '../policy/tenant-config';
 

@@ -10,7 +10,7 @@
  * returned as `usageIdentifierKey`. It is not a credential: with API key source AUTHORIZER, API Gateway never
  * takes an API key from a client.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TENANT_ID_PATTERN } from '../policy/tenant-config';
 import { hashTenantKey, TenantKeyDirectory, type TenantKeyEntry } from './credentials';
 

@@ -2,7 +2,7 @@
  * Parsing a raw request body into a validated Messages or count_tokens request: size limits first (413), then
  * JSON (400), then the schema (400). Error messages name the offending field path, never its value.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidRequestError, RequestTooLargeError } from '../errors';
 import {
   type CountTokensRequest,

@@ -5,7 +5,7 @@
  * unknown source types and unknown fields at any level pass through unchanged. What each name means for ZDR is the
  * feature table's business (`messages/features.ts`), not the schema's.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const cacheControl = z.object({ type: z.string() }).loose().nullish();
 

@@ -3,7 +3,7 @@
  * `gateway.modelCatalog` config section (validated at synth and again when a Lambda loads its policy document).
  * Pure zod; nothing here may import an SDK.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Catalog ids are what tenants pin and what the `Model` metric dimension carries: keep them boring. */
 export const CATALOG_ID_PATTERN = /^[a-z0-9][a-z0-9.\-_:@]{0,99}$/;

@@ -2,7 +2,7 @@
  * The policy document both hosts load: `{ "tenants": [ ... ] }` validated with the same schema as synth, plus the
  * catalog cross-check, so a Lambda never starts with a policy the gateway could not enforce.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { tenantCatalogIssues } from './catalog-check';
 import { buildModelCatalog, catalogOverrideIssues, type ModelCatalog, useModelCatalog } from './model-catalog';
 import { type CatalogOverrides, catalogOverridesSchema } from './model-catalog-schema';

@@ -2,7 +2,7 @@
  * The tenant section of the deployment config. It is validated at synth (lib/config.ts) and again at cold start
  * in the Lambdas, so it lives here, in pure code that both sides import. Nothing here may import an SDK.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOT_ELIGIBLE_FEATURE_IDS, ZDR_FEATURE_IDS } from './zdr-feature-table';
 
 /** Tenant ids become S3 partition values, Glue enum values and API Gateway names: keep them boring. */

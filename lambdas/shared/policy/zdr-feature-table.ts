@@ -7,7 +7,7 @@
  * Names are compared in normal form: trimmed, lower-case, whitespace removed, so `Context-Management-2025-06-27 `
  * and `context-management-2025-06-27` are one beta and `MCP_Servers` is the `mcp_servers` field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import tableJson from './zdr-features.json';
 
 /** How the source rates a feature: `Yes`, `Yes (qualified)` or `No` in its "ZDR eligible" column. */
