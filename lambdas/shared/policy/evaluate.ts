@@ -122,7 +122,7 @@ function echoableModelName(requested: string): string {
 export function resolveModel(tenant: TenantConfig, requested: string): { alias: string | null; model: CatalogModel } {
   if (/-latest$/.test(requested)) {
     throw new ModelNotAvailableError(
-      `Model "${requested}" is not pinned; use one of this tenant's models (see GET /v1/models).`,
+      `The requested model${echoableModelName(requested)} is not pinned; use one of this tenant's models (see GET /v1/models).`,
       DENY_REASONS.unpinnedModel,
     );
   }

@@ -153,6 +153,24 @@ describe('makeGatewayHandler', () => {
     expect(response.status).toBe(404);
   });
 
+  it.each([
+    ['unpinned', 'leak70.user@example.com-latest', '[EMAIL]-latest'],
+    ['unknown', 'leak71.user@example.com', '[EMAIL]'],
+  ])('never echoes or records raw PII sent as an %s model name', async (_kind, model, recorded) => {
+    const { call, records } = setup();
+    const response = await call({ json: { ...body, model } });
+    expect(response.status).toBe(404);
+    expect(response.body).not.toContain('@example.com');
+    expect(records[0]).toMatchObject({ event: 'denied', model_requested: recorded });
+    expect(JSON.stringify(records)).not.toContain('@example.com');
+  });
+
+  it('still names a safe unpinned model in its 404', async () => {
+    const { call } = setup();
+    const response = await call({ json: { ...body, model: 'claude-sonnet-latest' } });
+    expect(response.json()).toMatchObject({ error: { message: expect.stringContaining('"claude-sonnet-latest"') } });
+  });
+
   it('fails closed: 503 and no upstream call when the pre-call record is rejected', async () => {
     const client = modelClient();
     const { call } = setup({ client, sink: { put: () => Promise.reject(new Error('down')) } });
