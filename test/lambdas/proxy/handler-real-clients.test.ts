@@ -169,6 +169,22 @@ describe('what real clients send', () => {
     expect(metricValue(metrics, 'UnknownFeatures')).toBe(1);
   });
 
+  it('judges a nameless mcp_toolset tool by the ZDR table: 403 without opt-in, forwarded with one', async () => {
+    const tools = [{ type: 'mcp_toolset', mcp_server_name: 's' }];
+    const refused = setup();
+    const response = await refused.call({ json: { ...body, tools } });
+    expect(response.status).toBe(403);
+    expect(refused.requests).toHaveLength(0);
+    expect(refused.records[0]).toMatchObject({ event: 'denied', refused_feature: 'mcp_servers' });
+
+    const optedIn = setup({
+      tenant: tenant({ zdrOptIns: [{ feature: 'mcp_servers', reviewReference: 'RISK-1' }] }),
+    });
+    expect((await optedIn.call({ json: { ...body, tools } })).status).toBe(200);
+    expect(optedIn.requests[0]?.body.tools).toEqual(tools);
+    expect(optedIn.records[0]).toMatchObject({ event: 'pre_call', zdr_eligible: false });
+  });
+
   it('a denied record for a non-eligible feature names the feature', async () => {
     const { call, records } = setup();
     await call({ json: { ...body, mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }] } });

@@ -37,6 +37,18 @@ describe('parseMessagesRequest', () => {
     expect(request.future_field).toEqual({ x: 1 });
   });
 
+  it('accepts typed tools without a name (SDK 1.17 mcp_toolset and toolsets), and refuses a nameless custom tool', () => {
+    const typed = [
+      { type: 'mcp_toolset', mcp_server_name: 's' },
+      { type: 'browser_toolset_20260801' },
+      { type: 'computer_toolset_20260801', configs: {} },
+    ];
+    expect(parseMessagesRequest(body({ tools: typed })).tools).toHaveLength(3);
+    for (const tool of [{ input_schema: { type: 'object' } }, { type: ' Custom ', input_schema: {} }]) {
+      expect(() => parseMessagesRequest(body({ tools: [tool] }))).toThrow(/tools\.0\.name/);
+    }
+  });
+
   it('accepts role system inside messages and unknown fields of messages and sources (SDK 1.17 types)', () => {
     const request = parseMessagesRequest(
       body({
