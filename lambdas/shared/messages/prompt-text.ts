@@ -15,6 +15,8 @@
  * The walk is iterative (an explicit stack, children pushed in reverse so the order is the request's), so no
  * client-chosen nesting can overflow the call stack; the parser bounds nesting depth before this runs anyway.
  */
+import { normaliseFeatureName } from '../policy/zdr-feature-table';
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -65,7 +67,8 @@ const read = (slot: Slot): unknown => (slot.holder as Record<string | number, un
 
 /** Work items of one content block, in reading order. */
 function blockWork(block: Record<string, unknown>, toolInputAsJson: boolean): Work[] {
-  const type = block.type;
+  // Names compared as feature detection compares them: a `"TEXT"` block is still redacted before it goes anywhere.
+  const type = typeof block.type === 'string' ? normaliseFeatureName(block.type) : block.type;
   const text = (key: string): Work[] =>
     typeof block[key] === 'string' ? [{ kind: 'text', slot: { holder: block, key } }] : [];
   if (type === 'text') return text('text');
@@ -80,9 +83,10 @@ function blockWork(block: Record<string, unknown>, toolInputAsJson: boolean): Wo
   if (type === 'document') {
     const work = [...text('title'), ...text('context')];
     const source = block.source;
-    if (isRecord(source) && source.type === 'text' && typeof source.data === 'string') {
+    const sourceType = isRecord(source) && typeof source.type === 'string' ? normaliseFeatureName(source.type) : null;
+    if (isRecord(source) && sourceType === 'text' && typeof source.data === 'string') {
       work.push({ kind: 'text', slot: { holder: source, key: 'data' } });
-    } else if (isRecord(source) && source.type === 'content') {
+    } else if (isRecord(source) && sourceType === 'content') {
       work.push({ kind: 'content', slot: { holder: source, key: 'content' } });
     }
     return work;

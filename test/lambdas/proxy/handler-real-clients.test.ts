@@ -185,6 +185,15 @@ describe('what real clients send', () => {
     expect(optedIn.records[0]).toMatchObject({ event: 'pre_call', zdr_eligible: false });
   });
 
+  it.each(['file', 'FILE'])('refuses a document with source type %j as the Files API', async (type) => {
+    const { call, records, requests } = setup();
+    const document = { type: 'document', source: { type, file_id: 'file_1' } };
+    const response = await call({ json: { ...body, messages: [{ role: 'user', content: [document] }] } });
+    expect(response.status).toBe(403);
+    expect(requests).toHaveLength(0);
+    expect(records[0]).toMatchObject({ event: 'denied', refused_feature: 'files_api', zdr_eligible: false });
+  });
+
   it('a denied record for a non-eligible feature names the feature', async () => {
     const { call, records } = setup();
     await call({ json: { ...body, mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }] } });

@@ -140,6 +140,17 @@ const PLACES: Record<string, (text: string) => Record<string, unknown>> = {
       },
     },
   }),
+  'case variants of block and source types': (t) => ({
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'TEXT', text: t },
+          { type: 'Document', source: { type: 'Text', media_type: 'text/plain', data: t } },
+        ],
+      },
+    ],
+  }),
   'metadata user_id': (t) => ({ metadata: { user_id: t } }),
   stop_sequences: (t) => ({ stop_sequences: ['END', t] }),
 };

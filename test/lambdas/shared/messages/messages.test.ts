@@ -201,6 +201,22 @@ describe('parseMessagesRequest', () => {
 
 describe('detectFeatures', () => {
   const base = { messages: [{ content: 'x' }] };
+  it.each(['file', 'FILE', ' File ', 'fi le'])('source type %j is the Files API, judged not ZDR-eligible', (type) => {
+    const document = { type: 'document', source: { type, file_id: 'file_1' } };
+    const report = detectFeatures({ messages: [{ content: [document] }] });
+    expect(report.features).toEqual(['documents', 'files_api']);
+    expect(report.zdrEligible).toBe(false);
+  });
+
+  it('compares other selecting values case- and whitespace-insensitively', () => {
+    const nested = { type: 'Tool_Result', content: [{ type: 'document', source: { type: 'CONTENT', content: [] } }] };
+    expect(detectFeatures({ messages: [{ content: [nested] }], speed: 'FAST' }).features).toEqual(
+      expect.arrayContaining(['documents', 'fast_mode', 'tool_result']),
+    );
+    expect(detectFeatures({ ...base, thinking: { type: 'Adaptive' } }).features).toEqual(['adaptive_thinking']);
+    expect(detectFeatures({ ...base, thinking: { type: ' DISABLED' } }).features).toEqual([]);
+  });
+
   it.each([
     ['plain', base, undefined, [], true],
     ['mcp_servers', { ...base, mcp_servers: [{ type: 'url', url: 'https://x' }] }, undefined, ['mcp_servers'], false],
