@@ -31,6 +31,7 @@ new GatewayStack(app, `${config.stackNamePrefix}-Gateway`, {
   tokenSecret: auditData.tokenSecret,
   auditDeadLetterQueue: auditData.auditDeadLetterQueue,
   tenantSecrets: auditData.tenantSecrets,
+  anthropicApiKeySecret: auditData.anthropicApiKeySecret,
   athenaResultsBucket: auditData.athenaResultsBucket,
   athenaWorkgroupName: auditData.athenaWorkgroupName,
   glueDatabaseName: auditData.glueDatabaseName,

@@ -34,6 +34,22 @@ export function bundlingTargetFor(runtime: lambda.Runtime): string {
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
+/**
+ * The esbuild settings of a house function, in one place so that `npm run bench:cold-start` bundles each function
+ * exactly as CDK deploys it (test/bench/cold-start-bundling.test.ts checks both against CDK's esbuild call).
+ */
+export function gatewayBundling(
+  props: Pick<GatewayFunctionProps, 'externalModules' | 'define' | 'sourceMap'>,
+): nodejs.BundlingOptions {
+  return {
+    minify: true,
+    sourceMap: props.sourceMap ?? true,
+    target: bundlingTargetFor(GATEWAY_RUNTIME),
+    externalModules: props.externalModules ?? [],
+    ...(props.define ? { define: { ...props.define } } : {}),
+  };
+}
+
 export interface GatewayFunctionProps {
   /** Short name (`proxy`, `authorizer`, ...): the Powertools service name is `claude-gateway-<name>`. */
   readonly name: string;
@@ -89,6 +105,9 @@ export class GatewayFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.IRole;
+  /** The entry file and esbuild settings the function is bundled from (read by the cold-start benchmark). */
+  readonly entry: string;
+  readonly bundling: nodejs.BundlingOptions;
 
   constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
     super(scope, id);
@@ -108,6 +127,8 @@ export class GatewayFunction extends Construct {
     this.role = props.role ?? (ownRole as iam.Role);
     this.logGroup.grantWrite(props.grantee ?? this.role);
 
+    this.entry = props.entry;
+    this.bundling = gatewayBundling(props);
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: props.entry,
       handler: props.handler ?? 'handler',
@@ -130,13 +151,7 @@ export class GatewayFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: `claude-gateway-${props.name}`,
         ...(sourceMap ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       },
-      bundling: {
-        minify: true,
-        sourceMap,
-        target: bundlingTargetFor(GATEWAY_RUNTIME),
-        externalModules: props.externalModules ?? [],
-        ...(props.define ? { define: { ...props.define } } : {}),
-      },
+      bundling: this.bundling,
     });
     Tags.of(this.function).add(GATEWAY_FUNCTION_TAG, props.name);
     this.acknowledgeFindings(props);

@@ -17,7 +17,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -158,7 +158,10 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
     this.auditDeadLetterQueue = props.auditDeadLetterQueue;
 
     if (props.anthropicEnabled) {
-      this.anthropicApiKeySecret = props.anthropicApiKeySecret ?? this.createAnthropicApiKeySecret(props.auditKey);
+      if (props.anthropicApiKeySecret === undefined) {
+        throw new Error('ProxyFunction: anthropicEnabled needs anthropicApiKeySecret (it lives in the stateful stack)');
+      }
+      this.anthropicApiKeySecret = props.anthropicApiKeySecret;
     }
 
     this.role = new iam.Role(this, 'Role', {
@@ -331,35 +334,6 @@ export class ProxyFunction extends Construct implements iam.IGrantable {
     return policy;
   }
 
-  private createAnthropicApiKeySecret(auditKey: kms.IKey): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, 'AnthropicApiKey', {
-      // A stable name the README's deploy step and the stack output give, so the engineer fills the right one.
-      // Deleting the stack does not block a redeploy under the same name: CloudFormation deletes secrets without
-      // a recovery window (aws-cloudformation/cloudformation-coverage-roadmap#1999); a RETAIN policy would.
-      secretName: anthropicApiKeySecretNameFor(Stack.of(this).stackName),
-      description: 'Upstream Anthropic API key of the Claude gateway: set {"apiKey":"sk-ant-..."} after deploying',
-      encryptionKey: auditKey,
-      // A placeholder the function recognises as "not set": it refuses Anthropic calls until the key is filled.
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ apiKey: '' }),
-        generateStringKey: 'placeholder',
-        passwordLength: 16,
-        excludePunctuation: true,
-      },
-    });
-    NagSuppressions.addResourceSuppressions(secret, [
-      {
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'A third-party (Anthropic) API key: Secrets Manager cannot rotate it; it is rotated in the Anthropic ' +
-          'console and pasted here',
-      },
-      { id: 'HIPAA.Security-SecretsManagerRotationEnabled', reason: 'Third-party API key rotated at Anthropic' },
-      { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: 'Third-party API key rotated at Anthropic' },
-    ]);
-    return secret;
-  }
-
   /**
    * The wildcards left in the policy are an object prefix and, for a geographic profile, the destination regions.
    * The acknowledgments match exactly those resource shapes, so any other wildcard is still reported.
@@ -406,9 +380,4 @@ function validateProps(props: ProxyFunctionProps): void {
  */
 export function proxyRoleNameFor(config: { readonly stackNamePrefix: string; readonly region: string }): string {
   return `${config.stackNamePrefix}-proxy-${config.region}`.slice(0, 64);
-}
-
-/** Name of the upstream Anthropic API key secret the platform engineer fills after deploying. */
-export function anthropicApiKeySecretNameFor(stackName: string): string {
-  return `${stackName}/anthropic/api-key`;
 }

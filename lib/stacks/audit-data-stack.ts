@@ -12,6 +12,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AUDIT_DATA_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
 import type { GatewayConfig } from '../config';
+import { AnthropicApiKeySecret, anthropicApiKeySecretNameFor } from '../constructs/anthropic-api-key-secret';
 import { AthenaWorkgroup, athenaWorkgroupNameFor, glueDatabaseNameFor } from '../constructs/athena-workgroup';
 import { AuditBucket } from '../constructs/audit-bucket';
 import { AuditCatalog } from '../constructs/audit-catalog';
@@ -51,6 +52,8 @@ export class AuditDataStack extends Stack {
   readonly bedrockInvocationLogging?: BedrockInvocationLogging;
   /** Tenant keys and usage identifiers: credentials that must outlive the Gateway stack. */
   readonly tenantSecrets: TenantSecrets;
+  /** The upstream Anthropic key to fill after deploy; only with `providers.anthropic.enabled`. */
+  readonly anthropicApiKeySecret?: secretsmanager.ISecret;
   /** Where Bedrock delivers its invocation logs (when logging is enabled), locked object by object. */
   readonly bedrockLogBucket?: BedrockLogBucket;
   /** Glue tables and the named compliance queries. */
@@ -142,6 +145,12 @@ export class AuditDataStack extends Stack {
       dependsOn: [this.athena.database, this.athena.workgroup],
     });
 
+    if (config.providers.anthropic.enabled) {
+      this.anthropicApiKeySecret = new AnthropicApiKeySecret(this, 'AnthropicApiKey', {
+        encryptionKey: this.keys.auditKey,
+        secretName: anthropicApiKeySecretNameFor(prefix),
+      }).secret;
+    }
     this.tenantSecrets = new TenantSecrets(this, 'TenantSecrets', {
       tenants: config.tenants,
       encryptionKey: this.keys.auditKey,

@@ -15,6 +15,7 @@ import { GATEWAY_OUTPUTS } from '../../lambdas/cli/doctor/stack-outputs';
 import { tenantKeySecretName } from '../../lambdas/shared/auth/auth-directory';
 import type { GatewayConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { anthropicApiKeySecretNameFor } from '../constructs/anthropic-api-key-secret';
 import { AuditProcessor } from '../constructs/audit-processor';
 import { GatewayApi, gatewayApiSettings } from '../constructs/gateway-api';
 import { GatewayNetwork } from '../constructs/gateway-network';
@@ -37,6 +38,8 @@ export interface GatewayStackProps extends StackProps {
   readonly tenantSecrets: Pick<TenantSecrets, 'secretNamePrefix' | 'tenants'>;
   /** Post-call records the audit sink rejected (AuditDataStack.auditDeadLetterQueue). */
   readonly auditDeadLetterQueue: sqs.IQueue;
+  /** AuditDataStack.anthropicApiKeySecret; required when `providers.anthropic.enabled`. */
+  readonly anthropicApiKeySecret?: secretsmanager.ISecret;
   /** Where the daily checks write query results. */
   readonly athenaResultsBucket: s3.IBucket;
   readonly athenaWorkgroupName: string;
@@ -55,6 +58,10 @@ export class GatewayStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const anthropic = config.providers.anthropic;
+    if (anthropic.enabled && props.anthropicApiKeySecret === undefined) {
+      // The key is state (an engineer pastes it after deploying): it belongs to the stateful stack, never to this one.
+      throw new Error('GatewayStack: providers.anthropic.enabled needs anthropicApiKeySecret from the AuditData stack');
+    }
     const logRetention = toRetentionDays(config.logRetentionDays);
 
     this.network = new GatewayNetwork(this, 'Network', {
@@ -74,6 +81,7 @@ export class GatewayStack extends Stack {
       tenants: config.tenants,
       modelCatalog: config.modelCatalog,
       anthropicEnabled: anthropic.enabled,
+      anthropicApiKeySecret: props.anthropicApiKeySecret,
       vpc: this.network.vpc,
       vpcSubnets: this.network.lambdaSubnets,
       securityGroup: this.network.lambdaSecurityGroup,
@@ -138,9 +146,10 @@ export class GatewayStack extends Stack {
       value: this.identity.tokenEndpoint,
       description: 'OAuth2 client-credentials token endpoint (scope gateway/invoke)',
     });
-    if (this.proxy.anthropicApiKeySecret) {
+    if (anthropic.enabled) {
       new CfnOutput(this, GATEWAY_OUTPUTS.anthropicApiKeySecretName, {
-        value: this.proxy.anthropicApiKeySecret.secretName,
+        // The stable name itself, not a cross-stack import: the secret lives in the AuditData stack.
+        value: anthropicApiKeySecretNameFor(config.stackNamePrefix),
         description: 'After the first deploy, put {"apiKey":"sk-ant-..."} into this secret (README: Deploy)',
       });
     }

@@ -261,24 +261,11 @@ describe('ProxyFunction with the Anthropic provider', () => {
     tenants: [anthropicTenant],
   };
 
-  it('creates an API key secret encrypted with the audit key, readable by the function, named in its env', () => {
-    const { template } = build({ anthropicEnabled: true }, configOverrides);
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      KmsKeyId: AUDIT_KEY_ARN,
-      GenerateSecretString: { SecretStringTemplate: '{"apiKey":""}', GenerateStringKey: 'placeholder' },
-    });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: { [ENV.anthropicApiKeySecretArn]: { Ref: Match.stringLikeRegexp('^ProxyAnthropicApiKey') } },
-      },
-    });
-    const bedrock = statements(template)
-      .flatMap(actionsOf)
-      .filter((action) => action.startsWith('bedrock:'));
-    expect(bedrock).toEqual([]);
+  it('refuses the Anthropic provider without the key secret of the stateful stack (never creates one)', () => {
+    expect(() => build({ anthropicEnabled: true }, configOverrides)).toThrow(/needs anthropicApiKeySecret/);
   });
 
-  it('uses a given secret instead of creating one', () => {
+  it('reads the given secret: named in its env, no secret of its own, no Bedrock actions', () => {
     const app = testApp();
     const holder = new Stack(app, 'Holder', { env: { region: REGION, account: ACCOUNT } });
     const given = secretsmanager.Secret.fromSecretCompleteArn(
@@ -295,10 +282,21 @@ describe('ProxyFunction with the Anthropic provider', () => {
         },
       },
     });
+    const bedrock = statements(template)
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('bedrock:'));
+    expect(bedrock).toEqual([]);
   });
 
   it('has zero cdk-nag findings', () => {
-    const { stack } = build({ anthropicEnabled: true }, configOverrides, true);
+    const app = testApp();
+    const holder = new Stack(app, 'NagHolder', { env: { region: REGION, account: ACCOUNT } });
+    const given = secretsmanager.Secret.fromSecretCompleteArn(
+      holder,
+      'Given',
+      `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:anthropic-XyZ123`,
+    );
+    const { stack } = build({ anthropicEnabled: true, anthropicApiKeySecret: given }, configOverrides, true);
     expect(nagFindings(stack)).toEqual([]);
   });
 });

@@ -33,6 +33,7 @@ function deploy(raw: Record<string, unknown>): Deployment {
     tokenSecret: auditData.tokenSecret,
     auditDeadLetterQueue: auditData.auditDeadLetterQueue,
     tenantSecrets: auditData.tenantSecrets,
+    anthropicApiKeySecret: auditData.anthropicApiKeySecret,
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,

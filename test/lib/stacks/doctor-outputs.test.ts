@@ -29,6 +29,7 @@ function synth(gatewayConfig: Record<string, unknown>): Synth {
     tokenSecret: auditData.tokenSecret,
     auditDeadLetterQueue: auditData.auditDeadLetterQueue,
     tenantSecrets: auditData.tenantSecrets,
+    anthropicApiKeySecret: auditData.anthropicApiKeySecret,
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,
@@ -99,12 +100,19 @@ describe('outputs npm run doctor reads', () => {
   });
 
   test('the Anthropic upstream key secret has a stable name, given as a stack output', () => {
-    const [[, secret] = []] = resourcesOfType(withAnthropic.gateway, 'AWS::SecretsManager::Secret').filter(
+    // The key is state: it lives in the AuditData stack, kept on update and delete, and the Gateway stack names it.
+    const [[, secret] = []] = resourcesOfType(withAnthropic.auditData, 'AWS::SecretsManager::Secret').filter(
       ([, resource]) => String(resource.Properties.Name).includes('anthropic'),
     );
-    expect(secret?.Properties.Name).toBe('ClaudeGateway-Gateway/anthropic/api-key');
+    expect(secret?.Properties.Name).toBe('ClaudeGateway/anthropic/api-key');
+    expect((secret as { DeletionPolicy?: string } | undefined)?.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(
+      resourcesOfType(withAnthropic.gateway, 'AWS::SecretsManager::Secret').filter(([, resource]) =>
+        String(resource.Properties.Name).includes('anthropic'),
+      ),
+    ).toEqual([]);
     expect(output(withAnthropic.gateway, GATEWAY_OUTPUTS.anthropicApiKeySecretName)).toBe(
-      'ClaudeGateway-Gateway/anthropic/api-key',
+      'ClaudeGateway/anthropic/api-key',
     );
     expect(Object.keys(bedrockOnly.gateway.toJSON().Outputs as object)).not.toContain(
       GATEWAY_OUTPUTS.anthropicApiKeySecretName,

@@ -19,6 +19,7 @@ function auditDataProps(app: App, env: Environment, config: GatewayConfig) {
     tokenSecret: auditData.tokenSecret,
     auditDeadLetterQueue: auditData.auditDeadLetterQueue,
     tenantSecrets: auditData.tenantSecrets,
+    anthropicApiKeySecret: auditData.anthropicApiKeySecret,
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,

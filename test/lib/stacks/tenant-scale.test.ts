@@ -41,6 +41,7 @@ function deploy(count: number): { app: App; auditData: AuditDataStack; gateway: 
     tokenSecret: auditData.tokenSecret,
     auditDeadLetterQueue: auditData.auditDeadLetterQueue,
     tenantSecrets: auditData.tenantSecrets,
+    anthropicApiKeySecret: auditData.anthropicApiKeySecret,
     athenaResultsBucket: auditData.athenaResultsBucket,
     athenaWorkgroupName: auditData.athenaWorkgroupName,
     glueDatabaseName: auditData.glueDatabaseName,

@@ -5,7 +5,7 @@ import { runCheck } from '../../../../lambdas/cli/doctor/check';
 import { contextFixture } from './fixtures';
 
 const secrets = mockClient(SecretsManagerClient);
-const NAME = 'ClaudeGateway-Gateway/anthropic/api-key';
+const NAME = 'ClaudeGateway/anthropic/api-key';
 beforeEach(() => secrets.reset());
 
 const run = (context = contextFixture({ gateway: { AnthropicApiKeySecretName: NAME } })) =>
