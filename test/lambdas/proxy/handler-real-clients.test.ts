@@ -247,6 +247,17 @@ describe('rejected records', () => {
     expect(metricValue(metrics, 'Rejections')).toBe(1);
   });
 
+  it.each([
+    ['no max_tokens', { model: 'sonnet', messages: [{ role: 'user', content: 'hi' }] }, 'sonnet'],
+    ['an e-mail as the model', { model: `${EMAIL}-latest`, messages: [] }, '[EMAIL]-latest'],
+    ['a non-string model', { model: 7, max_tokens: 1, messages: [] }, null],
+  ])('a schema refusal keeps the model of a JSON body (%s), bounded as attribution', async (_name, json, model) => {
+    const { call, records } = setup();
+    expect((await call({ json })).status).toBe(400);
+    expect(records[0]).toMatchObject({ event: 'rejected', model_requested: model });
+    expect(JSON.stringify(records)).not.toContain(EMAIL);
+  });
+
   it('a bad header after parsing keeps what was learnt: model, hash, betas, features', async () => {
     const { call, records } = setup();
     const response = await call({
