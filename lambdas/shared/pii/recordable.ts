@@ -33,14 +33,24 @@ function attributionMatches(value: string): { type: string; start: number; end: 
   return merged;
 }
 
-export function recordableText(value: string, maxChars: number): string {
+/** Attribution text as recorded, with the PII detections it replaced by type (they count in `pii_counts`). */
+export function recordableTextWithCounts(
+  value: string,
+  maxChars: number,
+): { text: string; counts: Record<string, number> } {
+  const counts: Record<string, number> = {};
   let out = '';
   let at = 0;
   for (const match of attributionMatches(value)) {
     out += value.slice(at, match.start);
     out += `[${match.type}]`;
+    counts[match.type] = (counts[match.type] ?? 0) + 1;
     at = match.end;
   }
   out += value.slice(at);
-  return out.replace(UNSAFE, '_').slice(0, maxChars);
+  return { text: out.replace(UNSAFE, '_').slice(0, maxChars), counts };
+}
+
+export function recordableText(value: string, maxChars: number): string {
+  return recordableTextWithCounts(value, maxChars).text;
 }

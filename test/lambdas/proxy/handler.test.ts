@@ -207,6 +207,18 @@ describe('makeGatewayHandler', () => {
     expect(post?.completion_sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('counts PII found in the attribution headers in pii_counts', async () => {
+    const { call, records } = setup();
+    const pan = '4111 1111 1111 1111';
+    const headers = { 'x-use-case': `support for ${EMAIL} PAN ${pan}`, 'x-end-user': 'asha.rao@example.org' };
+    expect((await call({ json: { ...body, messages: [{ role: 'user', content: 'hi' }] }, headers })).status).toBe(200);
+    const [pre, post] = records;
+    expect(pre?.use_case).toBe('support for [EMAIL] PAN [CREDIT_CARD]');
+    expect(pre?.pii_counts).toEqual({ EMAIL: 2, CREDIT_CARD: 1 });
+    expect(post?.pii_counts).toEqual({ EMAIL: 2, CREDIT_CARD: 1 });
+    expect(JSON.stringify(records)).not.toContain(EMAIL);
+  });
+
   it('audit mode: the model sees the original, the audit has tokens and an envelope', async () => {
     const client = modelClient();
     const { call, records } = setup({ client });
