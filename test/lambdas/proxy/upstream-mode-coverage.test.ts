@@ -224,6 +224,20 @@ describe('upstream mode covers every text-bearing request field', () => {
     expect(reply.content).toEqual([{ type: 'tool_use', id: 't', name: 'f', input: { to: email } }]);
   });
 
+  it('restores a tokenised stop sequence in a streamed message_delta', () => {
+    const email = 'ravi.kumar@example.org';
+    const prompt = redactPrompt({ ...base, stop_sequences: [email] }, redactor);
+    const token = (prompt.tokenisedBody.stop_sequences as string[])[0] as string;
+    const accumulator = new StreamAccumulator(tokenMapping(prompt.replacements));
+    const [frame] = accumulator.accept({
+      type: 'message_delta',
+      delta: { stop_reason: 'stop_sequence', stop_sequence: token },
+      usage: { output_tokens: 2 },
+    });
+    const sent = JSON.parse(frame?.split('data: ')[1] ?? '{}') as { delta?: { stop_sequence?: string } };
+    expect(sent.delta?.stop_sequence).toBe(email);
+  });
+
   it('leaves signed thinking and base64 data exactly as sent', () => {
     const thinking = { type: 'thinking', thinking: 'mail a.b@example.com', signature: 'sig' };
     const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } };
