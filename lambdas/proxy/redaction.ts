@@ -141,7 +141,13 @@ export function restoreMessage(
   mapping: ReadonlyMap<string, string>,
 ): Record<string, unknown> {
   const content = Array.isArray(message.content) ? message.content : [];
-  return { ...message, content: content.map((block: unknown) => restoreBlock(block, mapping)) };
+  const restored: Record<string, unknown> = {
+    ...message,
+    content: content.map((block: unknown) => restoreBlock(block, mapping)),
+  };
+  // Stop sequences go upstream tokenised, so the one that matched comes back as a token.
+  if (typeof message.stop_sequence === 'string') restored.stop_sequence = restore(message.stop_sequence, mapping);
+  return restored;
 }
 
 /** A citation in a `citations_delta`, restored. */

@@ -2,7 +2,7 @@
  * Server-sent events as Anthropic emits them, and the accumulator that turns a stream into what the post-call
  * record needs (completion text, usage, served geo) while optionally restoring tokens in text deltas.
  */
-import { createStreamingRestorer, type StreamingRestorer } from '../shared/pii';
+import { createStreamingRestorer, restore, type StreamingRestorer } from '../shared/pii';
 import type { UpstreamStreamEvent } from '../shared/ports';
 import { jsonEscapedMapping, restoreBlock, restoreCitationDelta } from './redaction';
 
@@ -89,9 +89,17 @@ export class StreamAccumulator {
       case 'message_start':
         if (isRecord(event.message)) mergeUsage(this.usage, event.message.usage);
         return [sseFrame(event)];
-      case 'message_delta':
+      case 'message_delta': {
         mergeUsage(this.usage, event.usage);
+        const delta = event.delta;
+        // Stop sequences go upstream tokenised (upstream mode), so the one that matched comes back as a token.
+        if (this.mapping && this.mapping.size > 0 && isRecord(delta) && typeof delta.stop_sequence === 'string') {
+          return [
+            sseFrame({ ...event, delta: { ...delta, stop_sequence: restore(delta.stop_sequence, this.mapping) } }),
+          ];
+        }
         return [sseFrame(event)];
+      }
       case 'content_block_start': {
         const index = typeof event.index === 'number' ? event.index : -1;
         const block = event.content_block;

@@ -6,6 +6,7 @@
 import { sha256Hex } from '../../shared/audit/builder';
 import {
   type CountTokensRequest,
+  jsonNestingExceeds,
   type MessagesRequest,
   parseCountTokensRequest,
   parseMessagesRequest,
@@ -48,6 +49,26 @@ function forwardedHeaders(headers: GatewayRequest['headers']): Record<string, st
   return forwarded;
 }
 
+/**
+ * The model a refused body names, for its `rejected` record: when the body is a JSON object within the size and
+ * nesting limits with a string `model`, that model bounded as attribution (PII becomes its type); else null. Runs
+ * only on the refusal path, so the second parse costs nothing on calls that pass.
+ */
+function modelOfRefusedBody(body: string, limits: GatewayLimits): string | null {
+  if (Buffer.byteLength(body, 'utf8') > limits.maxBodyBytes || jsonNestingExceeds(body, limits.maxNestingDepth)) {
+    return null;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const model: unknown = (parsed as Record<string, unknown>).model;
+  return typeof model === 'string' && model.length > 0 ? recordableText(model, 256) : null;
+}
+
 /** Parses the body of a call and records what it learnt in `facts`. Throws 400/413 GatewayErrors. */
 export function parseCall(
   req: GatewayRequest,
@@ -55,8 +76,14 @@ export function parseCall(
   facts: RequestFacts,
   limits: GatewayLimits,
 ): ParsedCall {
-  const request =
-    operation === 'messages' ? parseMessagesRequest(req.body, limits) : parseCountTokensRequest(req.body, limits);
+  let request: MessagesRequest | CountTokensRequest;
+  try {
+    request =
+      operation === 'messages' ? parseMessagesRequest(req.body, limits) : parseCountTokensRequest(req.body, limits);
+  } catch (error) {
+    facts.modelRequested = modelOfRefusedBody(req.body, limits);
+    throw error;
+  }
   const stream = operation === 'messages' && request.stream === true;
   const promptSha256 = sha256Hex(req.body);
   facts.stream = stream;

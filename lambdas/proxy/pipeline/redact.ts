@@ -30,8 +30,15 @@ export function redactCall(
   const redactor = services.redactorFor(tenant);
   // model, stream and inference_geo are decided by the policy; each adapter writes them as its API needs.
   const { model: _model, stream: _stream, inference_geo: _geo, ...body } = call.request as Record<string, unknown>;
-  const prompt = redactPrompt(body, redactor);
-  const endUser = decision.endUser === null ? null : redactor.redact(decision.endUser).text.slice(0, 256);
+  const bodyPrompt = redactPrompt(body, redactor);
+  const redactedEndUser = decision.endUser === null ? null : redactor.redact(decision.endUser);
+  const endUser = redactedEndUser === null ? null : redactedEndUser.text.slice(0, 256);
+  // PII in the attribution headers is PII the client sent in this call: `pii_counts` counts it with the prompt's.
+  const counts = { ...bodyPrompt.counts };
+  for (const found of [decision.useCasePiiCounts, redactedEndUser?.counts ?? {}]) {
+    for (const [type, n] of Object.entries(found)) counts[type] = (counts[type] ?? 0) + n;
+  }
+  const prompt: RedactedPrompt = { ...bodyPrompt, counts };
   const upstreamMode = decision.redactionMode === 'upstream';
   return {
     redactor,

@@ -51,6 +51,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/**
+ * Whether a client-sent value names `name`: compared as the table compares names (case and whitespace ignored), so
+ * `"FILE"` or `" file "` selects what `"file"` selects instead of slipping past the gate.
+ */
+function names(value: unknown, name: string): boolean {
+  return typeof value === 'string' && normaliseFeatureName(value) === name;
+}
+
 /** Collects feature ids and unknown markers against one table. */
 class FeatureCollector {
   readonly found = new Set<string>();
@@ -74,12 +82,12 @@ class FeatureCollector {
     for (const block of content) {
       if (!isRecord(block) || typeof block.type !== 'string') continue;
       this.name('block', block.type);
-      if (normaliseFeatureName(block.type) === 'tool_result') this.blocks(block.content);
+      if (names(block.type, 'tool_result')) this.blocks(block.content);
       if (isRecord(block.citations) && block.citations.enabled === true) this.add('citations');
       const source = block.source;
       if (isRecord(source)) {
-        if (source.type === 'file') this.add('files_api');
-        if (source.type === 'content') this.blocks(source.content);
+        if (names(source.type, 'file')) this.add('files_api');
+        if (names(source.type, 'content')) this.blocks(source.content);
       }
     }
   }
@@ -107,11 +115,11 @@ class FeatureCollector {
         if (value === true) this.add(feature.id);
         return;
       case 'speed':
-        if (value === 'fast') this.add(feature.id);
+        if (names(value, 'fast')) this.add(feature.id);
         return;
       case 'thinking':
-        if (isRecord(value) && value.type === 'adaptive') this.add('adaptive_thinking');
-        else if (!isRecord(value) || value.type !== 'disabled') this.add(feature.id);
+        if (isRecord(value) && names(value.type, 'adaptive')) this.add('adaptive_thinking');
+        else if (!isRecord(value) || !names(value.type, 'disabled')) this.add(feature.id);
         return;
       case 'tools':
         this.tools(value);

@@ -6,7 +6,8 @@
  * Text-bearing fields: `system`; every message's `content` (a string, or blocks); in blocks, `text` blocks,
  * `tool_result` and `mcp_tool_result` content, the string leaves of `tool_use`, `server_tool_use` and
  * `mcp_tool_use` inputs, `document` title, context and text or content sources, `search_result` title and content;
- * and in `tools`, each description and the `description`/`title` strings of its input schema. Not text: images and
+ * and in `tools`, each description and the text strings of its input schema (all but structural keywords), the
+ * same in `output_config.format.schema`, plus `metadata.user_id` and `stop_sequences`, which reach the provider. Not text: images and
  * base64 or URL documents and a search result's `source` (bytes and addresses, which a token would break), and
  * `thinking`/`redacted_thinking` blocks, whose signature covers their exact text (changing it makes the API refuse
  * the next turn).
@@ -14,6 +15,8 @@
  * The walk is iterative (an explicit stack, children pushed in reverse so the order is the request's), so no
  * client-chosen nesting can overflow the call stack; the parser bounds nesting depth before this runs anyway.
  */
+import { normaliseFeatureName } from '../policy/zdr-feature-table';
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -34,13 +37,38 @@ type Work =
 
 const TOOL_INPUT_BLOCKS = new Set(['tool_use', 'server_tool_use', 'mcp_tool_use']);
 const TOOL_RESULT_BLOCKS = new Set(['tool_result', 'mcp_tool_result']);
-const SCHEMA_TEXT_KEYS = new Set(['description', 'title']);
+/**
+ * JSON Schema keywords whose strings are structure, not text: a token there would change what the schema means
+ * (`type`, a `pattern`, a `$ref`) or break its consistency with property names (`required`). Every other string in
+ * a schema (`description`, `title`, `enum`, `const`, `default`, `examples`, at any depth) is text the model reads.
+ */
+const SCHEMA_STRUCTURE_KEYS = new Set([
+  'type',
+  'format',
+  'pattern',
+  '$ref',
+  '$dynamicRef',
+  '$schema',
+  '$id',
+  '$anchor',
+  '$dynamicAnchor',
+  '$comment',
+  'required',
+  'dependentRequired',
+  'contentEncoding',
+  'contentMediaType',
+]);
+/** Keywords whose value maps names (not text) to subschemas. */
+const SCHEMA_MAP_KEYS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
+/** Keywords whose value is an instance, not a schema: every string leaf is text. */
+const SCHEMA_VALUE_KEYS = new Set(['enum', 'const', 'default', 'examples']);
 
 const read = (slot: Slot): unknown => (slot.holder as Record<string | number, unknown>)[slot.key];
 
 /** Work items of one content block, in reading order. */
 function blockWork(block: Record<string, unknown>, toolInputAsJson: boolean): Work[] {
-  const type = block.type;
+  // Names compared as feature detection compares them: a `"TEXT"` block is still redacted before it goes anywhere.
+  const type = typeof block.type === 'string' ? normaliseFeatureName(block.type) : block.type;
   const text = (key: string): Work[] =>
     typeof block[key] === 'string' ? [{ kind: 'text', slot: { holder: block, key } }] : [];
   if (type === 'text') return text('text');
@@ -55,9 +83,10 @@ function blockWork(block: Record<string, unknown>, toolInputAsJson: boolean): Wo
   if (type === 'document') {
     const work = [...text('title'), ...text('context')];
     const source = block.source;
-    if (isRecord(source) && source.type === 'text' && typeof source.data === 'string') {
+    const sourceType = isRecord(source) && typeof source.type === 'string' ? normaliseFeatureName(source.type) : null;
+    if (isRecord(source) && sourceType === 'text' && typeof source.data === 'string') {
       work.push({ kind: 'text', slot: { holder: source, key: 'data' } });
-    } else if (isRecord(source) && source.type === 'content') {
+    } else if (isRecord(source) && sourceType === 'content') {
       work.push({ kind: 'content', slot: { holder: source, key: 'content' } });
     }
     return work;
@@ -97,6 +126,16 @@ function walkPromptText(
       if (tool.input_schema !== undefined) roots.push({ kind: 'schema', value: tool.input_schema });
     }
   }
+  // Structured outputs: the format's schema is read by the model like a tool's input schema.
+  const outputConfig = body.output_config;
+  if (isRecord(outputConfig) && isRecord(outputConfig.format) && outputConfig.format.schema !== undefined) {
+    roots.push({ kind: 'schema', value: outputConfig.format.schema });
+  }
+  // Not read as prompt, but sent to the provider as written: the end-user id and the stop sequences.
+  if (isRecord(body.metadata) && typeof body.metadata.user_id === 'string') {
+    roots.push({ kind: 'text', slot: { holder: body.metadata, key: 'user_id' } });
+  }
+  if (Array.isArray(body.stop_sequences)) roots.push({ kind: 'leaves', slot: { holder: body, key: 'stop_sequences' } });
   pushAll(roots);
 
   while (stack.length > 0) {
@@ -138,9 +177,12 @@ function walkPromptText(
         if (Array.isArray(value)) for (const item of value) items.push({ kind: 'schema', value: item });
         else if (isRecord(value)) {
           for (const [key, child] of Object.entries(value)) {
-            if (SCHEMA_TEXT_KEYS.has(key) && typeof child === 'string') {
-              items.push({ kind: 'text', slot: { holder: value, key } });
-            } else if (child !== null && typeof child === 'object') items.push({ kind: 'schema', value: child });
+            if (SCHEMA_STRUCTURE_KEYS.has(key)) continue;
+            if (SCHEMA_VALUE_KEYS.has(key)) items.push({ kind: 'leaves', slot: { holder: value, key } });
+            else if (SCHEMA_MAP_KEYS.has(key) && isRecord(child)) {
+              for (const subschema of Object.values(child)) items.push({ kind: 'schema', value: subschema });
+            } else if (typeof child === 'string') items.push({ kind: 'text', slot: { holder: value, key } });
+            else if (child !== null && typeof child === 'object') items.push({ kind: 'schema', value: child });
           }
         }
         pushAll(items);

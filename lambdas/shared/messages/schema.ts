@@ -121,8 +121,20 @@ export const messageParamSchema = z
   .loose();
 export type MessageParam = z.infer<typeof messageParamSchema>;
 
-/** Custom tools have `name` + `input_schema`; server tools have a versioned `type` such as `web_search_20250305`. */
-export const toolSchema = z.object({ name: z.string().min(1), type: z.string().optional() }).loose();
+/**
+ * Custom tools (no `type`, or `custom`) have `name` + `input_schema`; server tools have a versioned `type` such as
+ * `web_search_20250305`, and some have no `name` (SDK 1.17: `mcp_toolset`, `browser_toolset_20260801`,
+ * `computer_toolset_20260801`). A typed tool is judged by the ZDR feature table, not refused by shape here.
+ */
+export const toolSchema = z
+  .object({ name: z.string().min(1).optional(), type: z.string().optional() })
+  .loose()
+  .superRefine((tool, ctx) => {
+    const custom = tool.type === undefined || tool.type.replace(/\s+/g, '').toLowerCase() === 'custom';
+    if (custom && tool.name === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'a custom tool needs a name' });
+    }
+  });
 
 const systemSchema = z.union([z.string(), z.array(textBlockSchema)]);
 

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidRequestError, ModelNotAvailableError, PermissionError } from '../errors';
 import { detectFeatures, type FeatureSource, parseBetas } from '../messages/features';
-import { recordableText } from '../pii/recordable';
+import { recordableText, recordableTextWithCounts } from '../pii/recordable';
 import { allowedRoutes, type CatalogModel, catalogModel, type ModelRoute } from './model-catalog';
 import type { GatewayOperation, RequestFacts } from './request-facts';
 import {
@@ -67,6 +67,8 @@ export interface PolicyDecision {
   readonly clientBetas: readonly string[];
   readonly dataClassification: DataClassification;
   readonly useCase: string | null;
+  /** PII detections by type that `useCase` replaced: they count in the call's `pii_counts`. */
+  readonly useCasePiiCounts: Readonly<Record<string, number>>;
   readonly endUser: string | null;
   readonly redactionMode: RedactionMode;
 }
@@ -122,7 +124,7 @@ function echoableModelName(requested: string): string {
 export function resolveModel(tenant: TenantConfig, requested: string): { alias: string | null; model: CatalogModel } {
   if (/-latest$/.test(requested)) {
     throw new ModelNotAvailableError(
-      `Model "${requested}" is not pinned; use one of this tenant's models (see GET /v1/models).`,
+      `The requested model${echoableModelName(requested)} is not pinned; use one of this tenant's models (see GET /v1/models).`,
       DENY_REASONS.unpinnedModel,
     );
   }
@@ -246,7 +248,8 @@ export function evaluatePolicy(
   facts.dataClassification = claimedClassification(tenant, headers);
   // Attribution, not prompt text: PII in it becomes its type, the rest a safe alphabet (shared/pii/recordable.ts).
   const rawUseCase = headerValue(headers, 'x-use-case', 128);
-  const useCase = rawUseCase === null ? null : recordableText(rawUseCase, 128);
+  const recordedUseCase = rawUseCase === null ? null : recordableTextWithCounts(rawUseCase, 128);
+  const useCase = recordedUseCase?.text ?? null;
   facts.useCase = useCase;
   const endUser = headerValue(headers, 'x-end-user', 256);
   facts.endUser = endUser;
@@ -307,6 +310,7 @@ export function evaluatePolicy(
     clientBetas: parseBetas(headers['anthropic-beta']),
     dataClassification,
     useCase,
+    useCasePiiCounts: recordedUseCase?.counts ?? {},
     endUser,
     redactionMode: tenant.redaction.mode,
   };

@@ -169,6 +169,31 @@ describe('what real clients send', () => {
     expect(metricValue(metrics, 'UnknownFeatures')).toBe(1);
   });
 
+  it('judges a nameless mcp_toolset tool by the ZDR table: 403 without opt-in, forwarded with one', async () => {
+    const tools = [{ type: 'mcp_toolset', mcp_server_name: 's' }];
+    const refused = setup();
+    const response = await refused.call({ json: { ...body, tools } });
+    expect(response.status).toBe(403);
+    expect(refused.requests).toHaveLength(0);
+    expect(refused.records[0]).toMatchObject({ event: 'denied', refused_feature: 'mcp_servers' });
+
+    const optedIn = setup({
+      tenant: tenant({ zdrOptIns: [{ feature: 'mcp_servers', reviewReference: 'RISK-1' }] }),
+    });
+    expect((await optedIn.call({ json: { ...body, tools } })).status).toBe(200);
+    expect(optedIn.requests[0]?.body.tools).toEqual(tools);
+    expect(optedIn.records[0]).toMatchObject({ event: 'pre_call', zdr_eligible: false });
+  });
+
+  it.each(['file', 'FILE'])('refuses a document with source type %j as the Files API', async (type) => {
+    const { call, records, requests } = setup();
+    const document = { type: 'document', source: { type, file_id: 'file_1' } };
+    const response = await call({ json: { ...body, messages: [{ role: 'user', content: [document] }] } });
+    expect(response.status).toBe(403);
+    expect(requests).toHaveLength(0);
+    expect(records[0]).toMatchObject({ event: 'denied', refused_feature: 'files_api', zdr_eligible: false });
+  });
+
   it('a denied record for a non-eligible feature names the feature', async () => {
     const { call, records } = setup();
     await call({ json: { ...body, mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }] } });
@@ -220,6 +245,17 @@ describe('rejected records', () => {
     expect(JSON.stringify(records)).not.toContain(EMAIL);
     expect(JSON.stringify(records)).not.toContain('ravi');
     expect(metricValue(metrics, 'Rejections')).toBe(1);
+  });
+
+  it.each([
+    ['no max_tokens', { model: 'sonnet', messages: [{ role: 'user', content: 'hi' }] }, 'sonnet'],
+    ['an e-mail as the model', { model: `${EMAIL}-latest`, messages: [] }, '[EMAIL]-latest'],
+    ['a non-string model', { model: 7, max_tokens: 1, messages: [] }, null],
+  ])('a schema refusal keeps the model of a JSON body (%s), bounded as attribution', async (_name, json, model) => {
+    const { call, records } = setup();
+    expect((await call({ json })).status).toBe(400);
+    expect(records[0]).toMatchObject({ event: 'rejected', model_requested: model });
+    expect(JSON.stringify(records)).not.toContain(EMAIL);
   });
 
   it('a bad header after parsing keeps what was learnt: model, hash, betas, features', async () => {

@@ -153,6 +153,24 @@ describe('makeGatewayHandler', () => {
     expect(response.status).toBe(404);
   });
 
+  it.each([
+    ['unpinned', 'leak70.user@example.com-latest', '[EMAIL]-latest'],
+    ['unknown', 'leak71.user@example.com', '[EMAIL]'],
+  ])('never echoes or records raw PII sent as an %s model name', async (_kind, model, recorded) => {
+    const { call, records } = setup();
+    const response = await call({ json: { ...body, model } });
+    expect(response.status).toBe(404);
+    expect(response.body).not.toContain('@example.com');
+    expect(records[0]).toMatchObject({ event: 'denied', model_requested: recorded });
+    expect(JSON.stringify(records)).not.toContain('@example.com');
+  });
+
+  it('still names a safe unpinned model in its 404', async () => {
+    const { call } = setup();
+    const response = await call({ json: { ...body, model: 'claude-sonnet-latest' } });
+    expect(response.json()).toMatchObject({ error: { message: expect.stringContaining('"claude-sonnet-latest"') } });
+  });
+
   it('fails closed: 503 and no upstream call when the pre-call record is rejected', async () => {
     const client = modelClient();
     const { call } = setup({ client, sink: { put: () => Promise.reject(new Error('down')) } });
@@ -187,6 +205,18 @@ describe('makeGatewayHandler', () => {
     expect(pre).toMatchObject({ prompt_redacted: null, reid_envelope: null, pii_counts: { EMAIL: 1 } });
     expect(post).toMatchObject({ completion_redacted: null, reid_envelope: null, input_tokens: 10 });
     expect(post?.completion_sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('counts PII found in the attribution headers in pii_counts', async () => {
+    const { call, records } = setup();
+    const pan = '4111 1111 1111 1111';
+    const headers = { 'x-use-case': `support for ${EMAIL} PAN ${pan}`, 'x-end-user': 'asha.rao@example.org' };
+    expect((await call({ json: { ...body, messages: [{ role: 'user', content: 'hi' }] }, headers })).status).toBe(200);
+    const [pre, post] = records;
+    expect(pre?.use_case).toBe('support for [EMAIL] PAN [CREDIT_CARD]');
+    expect(pre?.pii_counts).toEqual({ EMAIL: 2, CREDIT_CARD: 1 });
+    expect(post?.pii_counts).toEqual({ EMAIL: 2, CREDIT_CARD: 1 });
+    expect(JSON.stringify(records)).not.toContain(EMAIL);
   });
 
   it('audit mode: the model sees the original, the audit has tokens and an envelope', async () => {

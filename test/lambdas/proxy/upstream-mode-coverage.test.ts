@@ -111,6 +111,48 @@ const PLACES: Record<string, (text: string) => Record<string, unknown>> = {
       },
     ],
   }),
+  'tool input_schema enum, default, examples, const, nested': (t) => ({
+    tools: [
+      {
+        name: 'lookup',
+        input_schema: {
+          type: 'object',
+          properties: {
+            who: { type: 'string', enum: ['none', t], default: t, examples: [t] },
+            deep: {
+              type: 'array',
+              items: { anyOf: [{ const: t }, { type: 'object', properties: { x: { default: t } } }] },
+            },
+          },
+          $defs: { other: { type: 'string', description: t } },
+        },
+      },
+    ],
+  }),
+  'tool input_schema object examples': (t) => ({
+    tools: [{ type: 'custom', name: 'lookup', input_schema: { type: 'object', examples: [{ to: t }] } }],
+  }),
+  'output_config format schema': (t) => ({
+    output_config: {
+      format: {
+        type: 'json_schema',
+        schema: { type: 'object', properties: { who: { type: 'string', enum: [t], description: t } } },
+      },
+    },
+  }),
+  'case variants of block and source types': (t) => ({
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'TEXT', text: t },
+          { type: 'Document', source: { type: 'Text', media_type: 'text/plain', data: t } },
+        ],
+      },
+    ],
+  }),
+  'metadata user_id': (t) => ({ metadata: { user_id: t } }),
+  stop_sequences: (t) => ({ stop_sequences: ['END', t] }),
 };
 
 /** The fields of a sent SSE event these assertions read. */
@@ -143,6 +185,57 @@ describe('upstream mode covers every text-bearing request field', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it('leaves the structure of a schema alone: type, pattern, format, $ref, required and property names', () => {
+    const schema = {
+      type: 'object',
+      required: ['ravi.kumar@example.org'],
+      properties: {
+        'ravi.kumar@example.org': { type: 'string', pattern: '^ravi\\.kumar@example\\.org$', format: 'email' },
+        ref: { $ref: '#/$defs/x' },
+      },
+    };
+    const body = { ...base, tools: [{ name: 'f', input_schema: schema }] };
+    const { tokenisedBody } = redactPrompt(body, redactor);
+    expect((tokenisedBody.tools as Array<{ input_schema: unknown }>)[0]?.input_schema).toEqual(schema);
+  });
+
+  it('round-trips a tokenised enum value and stop sequence in the reply', () => {
+    const email = 'ravi.kumar@example.org';
+    const body = {
+      ...base,
+      stop_sequences: [email],
+      tools: [{ name: 'f', input_schema: { type: 'object', properties: { to: { enum: [email] } } } }],
+    };
+    const prompt = redactPrompt(body, redactor);
+    const token = (prompt.tokenisedBody.stop_sequences as string[])[0] as string;
+    expect(token).toMatch(TOKEN_PATTERN);
+    const reply = restoreMessage(
+      {
+        type: 'message',
+        stop_reason: 'stop_sequence',
+        stop_sequence: token,
+        content: [{ type: 'tool_use', id: 't', name: 'f', input: { to: token } }],
+      },
+      tokenMapping(prompt.replacements),
+    );
+    expect(reply.stop_sequence).toBe(email);
+    expect(reply.content).toEqual([{ type: 'tool_use', id: 't', name: 'f', input: { to: email } }]);
+  });
+
+  it('restores a tokenised stop sequence in a streamed message_delta', () => {
+    const email = 'ravi.kumar@example.org';
+    const prompt = redactPrompt({ ...base, stop_sequences: [email] }, redactor);
+    const token = (prompt.tokenisedBody.stop_sequences as string[])[0] as string;
+    const accumulator = new StreamAccumulator(tokenMapping(prompt.replacements));
+    const [frame] = accumulator.accept({
+      type: 'message_delta',
+      delta: { stop_reason: 'stop_sequence', stop_sequence: token },
+      usage: { output_tokens: 2 },
+    });
+    const sent = JSON.parse(frame?.split('data: ')[1] ?? '{}') as { delta?: { stop_sequence?: string } };
+    expect(sent.delta?.stop_sequence).toBe(email);
   });
 
   it('leaves signed thinking and base64 data exactly as sent', () => {

@@ -37,6 +37,18 @@ describe('parseMessagesRequest', () => {
     expect(request.future_field).toEqual({ x: 1 });
   });
 
+  it('accepts typed tools without a name (SDK 1.17 mcp_toolset and toolsets), and refuses a nameless custom tool', () => {
+    const typed = [
+      { type: 'mcp_toolset', mcp_server_name: 's' },
+      { type: 'browser_toolset_20260801' },
+      { type: 'computer_toolset_20260801', configs: {} },
+    ];
+    expect(parseMessagesRequest(body({ tools: typed })).tools).toHaveLength(3);
+    for (const tool of [{ input_schema: { type: 'object' } }, { type: ' Custom ', input_schema: {} }]) {
+      expect(() => parseMessagesRequest(body({ tools: [tool] }))).toThrow(/tools\.0\.name/);
+    }
+  });
+
   it('accepts role system inside messages and unknown fields of messages and sources (SDK 1.17 types)', () => {
     const request = parseMessagesRequest(
       body({
@@ -189,6 +201,22 @@ describe('parseMessagesRequest', () => {
 
 describe('detectFeatures', () => {
   const base = { messages: [{ content: 'x' }] };
+  it.each(['file', 'FILE', ' File ', 'fi le'])('source type %j is the Files API, judged not ZDR-eligible', (type) => {
+    const document = { type: 'document', source: { type, file_id: 'file_1' } };
+    const report = detectFeatures({ messages: [{ content: [document] }] });
+    expect(report.features).toEqual(['documents', 'files_api']);
+    expect(report.zdrEligible).toBe(false);
+  });
+
+  it('compares other selecting values case- and whitespace-insensitively', () => {
+    const nested = { type: 'Tool_Result', content: [{ type: 'document', source: { type: 'CONTENT', content: [] } }] };
+    expect(detectFeatures({ messages: [{ content: [nested] }], speed: 'FAST' }).features).toEqual(
+      expect.arrayContaining(['documents', 'fast_mode', 'tool_result']),
+    );
+    expect(detectFeatures({ ...base, thinking: { type: 'Adaptive' } }).features).toEqual(['adaptive_thinking']);
+    expect(detectFeatures({ ...base, thinking: { type: ' DISABLED' } }).features).toEqual([]);
+  });
+
   it.each([
     ['plain', base, undefined, [], true],
     ['mcp_servers', { ...base, mcp_servers: [{ type: 'url', url: 'https://x' }] }, undefined, ['mcp_servers'], false],
