@@ -297,8 +297,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const handler = makeGatewayHandler(deps);
   const maxBody = options.limits?.maxBodyBytes ?? DEFAULT_GATEWAY_LIMITS.maxBodyBytes;
 
+  // Requests still running, post-call record included (it is written after the response ends): close() waits for
+  // them, so stopping the server never cuts off a record half-written.
+  const inFlight = new Set<Promise<void>>();
   const server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
-    void (async () => {
+    const running: Promise<void> = (async () => {
       const writer = responseWriterFor(res);
       try {
         if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/health') {
@@ -329,6 +332,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         } else res.end();
       }
     })();
+    inFlight.add(running);
+    void running.finally(() => inFlight.delete(running));
   });
   // Requests node's HTTP parser refuses (bad header names or bytes, oversized headers) get Anthropic's shape too.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -356,10 +361,16 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     auditDir,
     deadLetterDir,
     tenant: servedTenant,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      // Bounded: the audit writes have deadlines of their own, so this settles within them.
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => setTimeout(resolve, 15_000).unref()),
+      ]);
+    },
   };
 }
