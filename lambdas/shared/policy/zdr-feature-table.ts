@@ -8,6 +8,7 @@
  * and `context-management-2025-06-27` are one beta and `MCP_Servers` is the `mcp_servers` field.
  */
 import * as z from 'zod';
+import { detectPii } from '../pii/detect';
 import tableJson from './zdr-features.json';
 
 /** How the source rates a feature: `Yes`, `Yes (qualified)` or `No` in its "ZDR eligible" column. */
@@ -191,7 +192,19 @@ export function recordableName(name: string): string {
   const normal = normaliseFeatureName(name);
   if (normal.length === 0 || normal.length > MAX_RECORDED_NAME) return UNSAFE_NAME;
   if (!RECORDABLE_NAME.test(normal) || LONG_DIGIT_RUN.test(normal)) return UNSAFE_NAME;
+  if (holdsPii(name)) return UNSAFE_NAME;
   return normal;
+}
+
+/**
+ * PII in a name as the client sent it, before lower-casing (which hides a PAN such as `ABCPS1234K` from its
+ * detector), and again with the separators of names read as spaces (`customer-7391-4206-5818-2025` holds a card
+ * number the prose detector does not see through the hyphens). Names are at most 64 characters here: cheap.
+ */
+function holdsPii(name: string): boolean {
+  if (detectPii(name).length > 0) return true;
+  const spaced = name.replace(/[-_.:/]/g, ' ');
+  return spaced !== name && detectPii(spaced).length > 0;
 }
 
 /** The `features` marker of an unknown name of this kind. */

@@ -105,6 +105,11 @@ describe('names', () => {
     ['x'.repeat(65), UNSAFE_NAME],
     ['', UNSAFE_NAME],
     ['naïve', UNSAFE_NAME],
+    // Lower-casing would hide a PAN from its detector, and hyphens a card number: both are judged as sent.
+    ['ABCPS1234K', UNSAFE_NAME],
+    ['customer-4111-1111-1111-1111', UNSAFE_NAME],
+    ['interleaved-thinking-2025-05-14', 'interleaved-thinking-2025-05-14'],
+    ['claude-code-20250219', 'claude-code-20250219'],
   ])('records %j as %j', (name, recorded) => {
     expect(recordableName(name)).toBe(recorded);
   });
