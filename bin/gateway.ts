@@ -8,7 +8,7 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-
 import { deploymentIssues, GatewayConfigError, loadGatewayConfig } from '../lib/config';
 import { formatNagSummary, NagSummaryLogger } from '../lib/nag-summary';
 import { AuditDataStack } from '../lib/stacks/audit-data-stack';
-import { GatewayStack } from '../lib/stacks/gateway-stack';
+import { GatewayStack, statefulResourcesOf } from '../lib/stacks/gateway-stack';
 
 const app = new App();
 const config = loadGatewayConfig(app.node);
@@ -25,16 +25,7 @@ const auditData = new AuditDataStack(app, `${config.stackNamePrefix}-AuditData`,
 new GatewayStack(app, `${config.stackNamePrefix}-Gateway`, {
   env,
   config,
-  auditKey: auditData.auditKey,
-  reidentificationKey: auditData.reidentificationKey,
-  auditBucket: auditData.auditBucket,
-  tokenSecret: auditData.tokenSecret,
-  auditDeadLetterQueue: auditData.auditDeadLetterQueue,
-  tenantSecrets: auditData.tenantSecrets,
-  anthropicApiKeySecret: auditData.anthropicApiKeySecret,
-  athenaResultsBucket: auditData.athenaResultsBucket,
-  athenaWorkgroupName: auditData.athenaWorkgroupName,
-  glueDatabaseName: auditData.glueDatabaseName,
+  ...statefulResourcesOf(auditData),
   description: 'claude-compliance-gateway: VPC, API, authorizer, proxy and audit functions, alarms',
 });
 

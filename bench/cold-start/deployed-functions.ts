@@ -15,7 +15,7 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { loadGatewayConfig } from '../../lib/config';
 import { GATEWAY_FUNCTION_TAG, GatewayFunction } from '../../lib/constructs/gateway-function';
 import { AuditDataStack } from '../../lib/stacks/audit-data-stack';
-import { GatewayStack } from '../../lib/stacks/gateway-stack';
+import { GatewayStack, statefulResourcesOf } from '../../lib/stacks/gateway-stack';
 
 export const PROJECT_ROOT = join(__dirname, '..', '..');
 
@@ -44,15 +44,7 @@ export function deployedFunctions(): DeployedFunction[] {
   new GatewayStack(app, `${config.stackNamePrefix}-Gateway`, {
     env,
     config,
-    auditKey: auditData.auditKey,
-    reidentificationKey: auditData.reidentificationKey,
-    auditBucket: auditData.auditBucket,
-    tokenSecret: auditData.tokenSecret,
-    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
-    tenantSecrets: auditData.tenantSecrets,
-    athenaResultsBucket: auditData.athenaResultsBucket,
-    athenaWorkgroupName: auditData.athenaWorkgroupName,
-    glueDatabaseName: auditData.glueDatabaseName,
+    ...statefulResourcesOf(auditData),
   });
   const assembly = app.synth();
 

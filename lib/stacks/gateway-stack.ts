@@ -46,6 +46,28 @@ export interface GatewayStackProps extends StackProps {
   readonly glueDatabaseName: string;
 }
 
+/** What the Gateway stack takes from the stateful stack: every prop but the config and the stack's own settings. */
+export type StatefulResources = Omit<GatewayStackProps, keyof StackProps | 'config'>;
+
+/**
+ * The stateful stack's resources as Gateway stack props: the one place the two stacks are wired, for the app,
+ * the tests and the benchmarks, so a new stateful resource cannot be passed in some of them and forgotten in others.
+ */
+export function statefulResourcesOf(auditData: StatefulResources): StatefulResources {
+  return {
+    auditKey: auditData.auditKey,
+    reidentificationKey: auditData.reidentificationKey,
+    auditBucket: auditData.auditBucket,
+    tokenSecret: auditData.tokenSecret,
+    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
+    tenantSecrets: auditData.tenantSecrets,
+    anthropicApiKeySecret: auditData.anthropicApiKeySecret,
+    athenaResultsBucket: auditData.athenaResultsBucket,
+    athenaWorkgroupName: auditData.athenaWorkgroupName,
+    glueDatabaseName: auditData.glueDatabaseName,
+  };
+}
+
 export class GatewayStack extends Stack {
   readonly network: GatewayNetwork;
   readonly proxy: ProxyFunction;

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { GatewayConfig } from '../../../lib/config';
 import { GATEWAY_FUNCTION_TAG, GATEWAY_RUNTIME } from '../../../lib/constructs/gateway-function';
 import { AuditDataStack } from '../../../lib/stacks/audit-data-stack';
-import { GatewayStack } from '../../../lib/stacks/gateway-stack';
+import { GatewayStack, statefulResourcesOf } from '../../../lib/stacks/gateway-stack';
 import { addNagPacks, nagFindings, testApp, testConfig } from '../../helpers/cdk';
 
 const env = { region: 'ap-south-1', account: '111122223333' };
@@ -27,16 +27,7 @@ function deploy(raw: Record<string, unknown>): Deployment {
   const gateway = new GatewayStack(app, 'Gateway', {
     env,
     config,
-    auditKey: auditData.auditKey,
-    reidentificationKey: auditData.reidentificationKey,
-    auditBucket: auditData.auditBucket,
-    tokenSecret: auditData.tokenSecret,
-    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
-    tenantSecrets: auditData.tenantSecrets,
-    anthropicApiKeySecret: auditData.anthropicApiKeySecret,
-    athenaResultsBucket: auditData.athenaResultsBucket,
-    athenaWorkgroupName: auditData.athenaWorkgroupName,
-    glueDatabaseName: auditData.glueDatabaseName,
+    ...statefulResourcesOf(auditData),
   });
   addNagPacks(app);
   return {

@@ -6,7 +6,7 @@ import type { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AUDIT_DATA_OUTPUTS, GATEWAY_OUTPUTS } from '../../../lambdas/cli/doctor/stack-outputs';
 import { AuditDataStack } from '../../../lib/stacks/audit-data-stack';
-import { GatewayStack } from '../../../lib/stacks/gateway-stack';
+import { GatewayStack, statefulResourcesOf } from '../../../lib/stacks/gateway-stack';
 import { testApp, testConfig } from '../../helpers/cdk';
 
 const env = { region: 'ap-south-1' };
@@ -23,16 +23,7 @@ function synth(gatewayConfig: Record<string, unknown>): Synth {
   const gateway = new GatewayStack(app, 'ClaudeGateway-Gateway', {
     env,
     config,
-    auditKey: auditData.auditKey,
-    reidentificationKey: auditData.reidentificationKey,
-    auditBucket: auditData.auditBucket,
-    tokenSecret: auditData.tokenSecret,
-    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
-    tenantSecrets: auditData.tenantSecrets,
-    anthropicApiKeySecret: auditData.anthropicApiKeySecret,
-    athenaResultsBucket: auditData.athenaResultsBucket,
-    athenaWorkgroupName: auditData.athenaWorkgroupName,
-    glueDatabaseName: auditData.glueDatabaseName,
+    ...statefulResourcesOf(auditData),
   });
   return { auditData: Template.fromStack(auditData as Stack), gateway: Template.fromStack(gateway as Stack) };
 }

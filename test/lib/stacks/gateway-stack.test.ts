@@ -4,26 +4,14 @@ import type { App, CfnElement, Environment } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { GatewayConfig } from '../../../lib/config';
 import { AuditDataStack } from '../../../lib/stacks/audit-data-stack';
-import { GatewayStack } from '../../../lib/stacks/gateway-stack';
+import { GatewayStack, statefulResourcesOf } from '../../../lib/stacks/gateway-stack';
 import { addNagPacks, nagFindings, testApp, testConfig } from '../../helpers/cdk';
 
 const region = 'ap-south-1';
 
 /** The real AuditDataStack in the same app, so cross-stack key policies and grants are exercised too. */
 function auditDataProps(app: App, env: Environment, config: GatewayConfig) {
-  const auditData = new AuditDataStack(app, 'AuditData', { env, config });
-  return {
-    auditKey: auditData.auditKey,
-    reidentificationKey: auditData.reidentificationKey,
-    auditBucket: auditData.auditBucket,
-    tokenSecret: auditData.tokenSecret,
-    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
-    tenantSecrets: auditData.tenantSecrets,
-    anthropicApiKeySecret: auditData.anthropicApiKeySecret,
-    athenaResultsBucket: auditData.athenaResultsBucket,
-    athenaWorkgroupName: auditData.athenaWorkgroupName,
-    glueDatabaseName: auditData.glueDatabaseName,
-  };
+  return statefulResourcesOf(new AuditDataStack(app, 'AuditData', { env, config }));
 }
 
 interface Variant {

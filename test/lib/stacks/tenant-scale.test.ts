@@ -8,7 +8,7 @@
 import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AuditDataStack } from '../../../lib/stacks/audit-data-stack';
-import { GatewayStack } from '../../../lib/stacks/gateway-stack';
+import { GatewayStack, statefulResourcesOf } from '../../../lib/stacks/gateway-stack';
 import { testApp, testConfig } from '../../helpers/cdk';
 
 /**
@@ -35,16 +35,7 @@ function deploy(count: number): { app: App; auditData: AuditDataStack; gateway: 
   const gateway = new GatewayStack(app, 'Gateway', {
     env,
     config,
-    auditKey: auditData.auditKey,
-    reidentificationKey: auditData.reidentificationKey,
-    auditBucket: auditData.auditBucket,
-    tokenSecret: auditData.tokenSecret,
-    auditDeadLetterQueue: auditData.auditDeadLetterQueue,
-    tenantSecrets: auditData.tenantSecrets,
-    anthropicApiKeySecret: auditData.anthropicApiKeySecret,
-    athenaResultsBucket: auditData.athenaResultsBucket,
-    athenaWorkgroupName: auditData.athenaWorkgroupName,
-    glueDatabaseName: auditData.glueDatabaseName,
+    ...statefulResourcesOf(auditData),
   });
   return { app, auditData, gateway };
 }
