@@ -11,7 +11,7 @@ import { InvalidRequestError, ModelNotAvailableError, PermissionError } from '..
 import { detectFeatures, type FeatureSource, parseBetas } from '../messages/features';
 import { recordableText, recordableTextWithCounts } from '../pii/recordable';
 import { allowedRoutes, type CatalogModel, catalogModel, type ModelRoute } from './model-catalog';
-import type { GatewayOperation, RequestFacts } from './request-facts';
+import { type GatewayOperation, newRequestFacts, type RequestFacts } from './request-facts';
 import {
   ANTHROPIC_INFERENCE_GEOS,
   DATA_CLASSIFICATIONS,
@@ -215,21 +215,7 @@ const ENDPOINTS: Readonly<Partial<Record<GatewayOperation, string>>> = {
 
 /** Facts for callers that keep none (tests, tools): filled and dropped. */
 function scratchFacts(tenant: TenantConfig): RequestFacts {
-  return {
-    requestId: 'scratch',
-    tenantId: tenant.id,
-    principal: 'scratch',
-    operation: 'messages',
-    stream: false,
-    promptSha256: null,
-    modelRequested: null,
-    betas: [],
-    features: [],
-    refusedFeature: null,
-    useCase: null,
-    endUser: null,
-    dataClassification: null,
-  };
+  return newRequestFacts({ tenantId: tenant.id, principal: 'scratch' }, 'scratch', 'messages');
 }
 
 /**
