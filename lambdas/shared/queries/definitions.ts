@@ -9,7 +9,13 @@
 import { METRICS } from '../observability/metric-names';
 import { auditTrailReadsOutsideAuditors, reidentificationEvents, residencyEvidence } from './evidence-queries';
 import type { NamedQuery, SqlContext } from './render';
-import { BEDROCK_INVOKE_EVENTS, CALLER_ARN, cloudTrailRange } from './sql-fragments';
+import {
+  AUDIT_TRAIL_READ_COLUMNS,
+  auditTrailReadsSql,
+  BEDROCK_INVOKE_EVENTS,
+  CALLER_ARN,
+  cloudTrailRange,
+} from './sql-fragments';
 
 const auditRange = (alias: string, { tenantFilter }: SqlContext, from = ':from', to = ':to'): string =>
   `${alias}.dt BETWEEN ${from} AND ${to} ${tenantFilter(alias)}`;
@@ -302,33 +308,9 @@ const auditTrailReaders: NamedQuery = {
     'Who read the audit bucket? CloudTrail S3 GetObject data events (the trail logs them for the audit bucket) ' +
     'grouped by caller, whether a service read on their behalf (via, e.g. athena.amazonaws.com), bucket and ' +
     'top-level prefix (audit, cloudtrail, bedrock-invocations): reads, distinct objects, refused reads.',
-  columns: [
-    'principal_arn',
-    'via',
-    'bucket',
-    'key_prefix',
-    'reads',
-    'objects',
-    'failed_reads',
-    'first_read',
-    'last_read',
-  ],
+  columns: AUDIT_TRAIL_READ_COLUMNS,
   requires: [],
-  sql: ({ d }) => `
-SELECT ${CALLER_ARN} AS principal_arn, coalesce(c.useridentity.invokedby, 'direct') AS via,
-  ${d.jsonText('c.requestparameters', '$.bucketName')} AS bucket,
-  split_part(${d.jsonText('c.requestparameters', '$.key')}, '/', 1) AS key_prefix,
-  COUNT(*) AS reads, COUNT(DISTINCT ${d.jsonText('c.requestparameters', '$.key')}) AS objects,
-  count_if(c.errorcode IS NOT NULL) AS failed_reads,
-  MIN(c.eventtime) AS first_read, MAX(c.eventtime) AS last_read
-FROM cloudtrail_events c
-WHERE ${cloudTrailRange()}
-  AND c.eventsource = 's3.amazonaws.com'
-  AND c.eventname = 'GetObject'
-GROUP BY ${CALLER_ARN}, coalesce(c.useridentity.invokedby, 'direct'),
-  ${d.jsonText('c.requestparameters', '$.bucketName')},
-  split_part(${d.jsonText('c.requestparameters', '$.key')}, '/', 1)
-ORDER BY principal_arn, via, bucket, key_prefix`,
+  sql: ({ d }) => auditTrailReadsSql(d),
 };
 
 const gatewayCloudTrailReconciliation: NamedQuery = {

@@ -18,7 +18,13 @@
 import { METRICS } from '../observability/metric-names';
 import scopeRegions from './bedrock-scope-regions.json';
 import type { NamedQuery } from './render';
-import { BEDROCK_INVOKE_EVENTS, CALLER_ARN, cloudTrailRange } from './sql-fragments';
+import {
+  AUDIT_TRAIL_READ_COLUMNS,
+  auditTrailReadsSql,
+  BEDROCK_INVOKE_EVENTS,
+  CALLER_ARN,
+  cloudTrailRange,
+} from './sql-fragments';
 
 interface ScopeRule {
   readonly anyRegion?: boolean;
@@ -192,32 +198,7 @@ export const auditTrailReadsOutsideAuditors: NamedQuery = {
     'buckets by any principal (the role behind a session, or the user) not in --auditor-arns, grouped by caller, ' +
     'service that read on their behalf, bucket and top-level prefix: reads, distinct objects, refused reads. ' +
     'Include the daily-check role among the auditors (its Athena queries read the trail). Rows must be zero.',
-  columns: [
-    'principal_arn',
-    'via',
-    'bucket',
-    'key_prefix',
-    'reads',
-    'objects',
-    'failed_reads',
-    'first_read',
-    'last_read',
-  ],
+  columns: AUDIT_TRAIL_READ_COLUMNS,
   requires: ['auditorArns'],
-  sql: ({ d }) => `
-SELECT ${CALLER_ARN} AS principal_arn, coalesce(c.useridentity.invokedby, 'direct') AS via,
-  ${d.jsonText('c.requestparameters', '$.bucketName')} AS bucket,
-  split_part(${d.jsonText('c.requestparameters', '$.key')}, '/', 1) AS key_prefix,
-  COUNT(*) AS reads, COUNT(DISTINCT ${d.jsonText('c.requestparameters', '$.key')}) AS objects,
-  count_if(c.errorcode IS NOT NULL) AS failed_reads,
-  MIN(c.eventtime) AS first_read, MAX(c.eventtime) AS last_read
-FROM cloudtrail_events c
-WHERE ${cloudTrailRange()}
-  AND c.eventsource = 's3.amazonaws.com'
-  AND c.eventname = 'GetObject'
-  AND coalesce(${CALLER_ARN}, '') NOT IN :auditor_arns
-GROUP BY ${CALLER_ARN}, coalesce(c.useridentity.invokedby, 'direct'),
-  ${d.jsonText('c.requestparameters', '$.bucketName')},
-  split_part(${d.jsonText('c.requestparameters', '$.key')}, '/', 1)
-ORDER BY principal_arn, via, bucket, key_prefix`,
+  sql: ({ d }) => auditTrailReadsSql(d, `coalesce(${CALLER_ARN}, '') NOT IN :auditor_arns`),
 };
