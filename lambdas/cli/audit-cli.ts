@@ -138,19 +138,46 @@ function listQueries(deps: CliDeps): number {
   return EXIT.ok;
 }
 
+/** Options every query-reading command takes: the period, a tenant, the output, and where the records are. */
+const PERIOD_QUERY_OPTIONS = {
+  from: { type: 'string' },
+  to: { type: 'string' },
+  tenant: { type: 'string' },
+  format: { type: 'string' },
+  local: { type: 'string' },
+  workgroup: { type: 'string' },
+  database: { type: 'string' },
+} as const;
+
+function outputFormatOf(value: string | undefined): OutputFormat {
+  const format = (value ?? 'table') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) {
+    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')} (got "${value}")`);
+  }
+  return format;
+}
+
+/** `--from`/`--to`, defaulting to the seven days ending today (or ending `--to`). */
+function periodOf(values: { from?: string; to?: string }, now: Date): { from: string; to: string } {
+  const to = values.to ?? defaultRange(now).to;
+  return { from: values.from ?? addDays(formatDay(parseDay(to, 'to')), -6), to };
+}
+
+/** The Athena workgroup and database: flags, then the environment, then the shipped defaults. */
+function athenaTargetOf(values: { workgroup?: string; database?: string }, deps: CliDeps) {
+  return {
+    workgroup: values.workgroup ?? deps.env[CLI_ENV.workgroup] ?? DEFAULT_WORKGROUP,
+    database: values.database ?? deps.env[CLI_ENV.database] ?? DEFAULT_DATABASE,
+  };
+}
+
 async function runQuery(args: readonly string[], deps: CliDeps): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
     strict: true,
     options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      tenant: { type: 'string' },
-      format: { type: 'string' },
-      local: { type: 'string' },
-      workgroup: { type: 'string' },
-      database: { type: 'string' },
+      ...PERIOD_QUERY_OPTIONS,
       'gateway-role-arn': { type: 'string' },
       'auditor-arns': { type: 'string' },
     },
@@ -159,13 +186,9 @@ async function runQuery(args: readonly string[], deps: CliDeps): Promise<number>
   if (name === undefined) throw new UsageError('run needs a query name; see "gateway-audit queries"');
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   const query = findQuery(name);
-  const format = (values.format ?? 'table') as OutputFormat;
-  if (!OUTPUT_FORMATS.includes(format)) {
-    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')} (got "${values.format}")`);
-  }
+  const format = outputFormatOf(values.format);
   const now = deps.now();
-  const to = values.to ?? defaultRange(now).to;
-  const from = values.from ?? addDays(formatDay(parseDay(to, 'to')), -6);
+  const { from, to } = periodOf(values, now);
   const gatewayRoleArn = values['gateway-role-arn'] ?? deps.env[CLI_ENV.gatewayRoleArn];
   const params = validateQueryParameters(
     {
@@ -210,8 +233,7 @@ async function runQuery(args: readonly string[], deps: CliDeps): Promise<number>
     return EXIT.ok;
   }
 
-  const workgroup = values.workgroup ?? deps.env[CLI_ENV.workgroup] ?? DEFAULT_WORKGROUP;
-  const database = values.database ?? deps.env[CLI_ENV.database] ?? DEFAULT_DATABASE;
+  const { workgroup, database } = athenaTargetOf(values, deps);
   const sql = renderQuery(query, 'athena', params);
   const started = deps.now().getTime();
   let last = '';
@@ -352,8 +374,7 @@ async function leakScanRows(
       runner.close();
     }
   }
-  const workgroup = values.workgroup ?? deps.env[CLI_ENV.workgroup] ?? DEFAULT_WORKGROUP;
-  const database = values.database ?? deps.env[CLI_ENV.database] ?? DEFAULT_DATABASE;
+  const { workgroup, database } = athenaTargetOf(values, deps);
   return deps.athenaRunner({ workgroup, database }).run(renderQuery(LEAK_SCAN_SOURCE, 'athena', params), {
     onProgress: (state) => deps.stderr(`athena ${workgroup}: ${state}\n`),
   });
@@ -365,25 +386,15 @@ async function leakScan(args: readonly string[], deps: CliDeps): Promise<number>
     allowPositionals: true,
     strict: true,
     options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      tenant: { type: 'string' },
-      format: { type: 'string' },
-      local: { type: 'string' },
-      workgroup: { type: 'string' },
-      database: { type: 'string' },
+      ...PERIOD_QUERY_OPTIONS,
       types: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
-  const format = (values.format ?? 'table') as OutputFormat;
-  if (!OUTPUT_FORMATS.includes(format)) {
-    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')} (got "${values.format}")`);
-  }
+  const format = outputFormatOf(values.format);
   const options = detectOptionsFor(values.types === undefined ? undefined : splitList(values.types));
   const now = deps.now();
-  const to = values.to ?? defaultRange(now).to;
-  const from = values.from ?? addDays(formatDay(parseDay(to, 'to')), -6);
+  const { from, to } = periodOf(values, now);
   const params = validateQueryParameters(
     { from, to, ...(values.tenant !== undefined ? { tenant: values.tenant } : {}) },
     now,
